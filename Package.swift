@@ -1,0 +1,31 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "cratefeed",
+    products: [
+        .library(name: "CrateDB", targets: ["CrateDB"]),
+        .executable(name: "cratefeed", targets: ["cratefeed"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // Debian's C libraries, found through pkg-config. Each module map points at a shim header that
+        // includes the library and adds prefixed static inline wrappers for the variadic calls Swift cannot make.
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CMosquitto", pkgConfig: "libmosquitto", providers: [.apt(["libmosquitto-dev"])]),
+        .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
+
+        .target(name: "CrateDB", dependencies: ["CCurl", "CZlib"]),
+        .executableTarget(
+            name: "cratefeed",
+            dependencies: ["CrateDB", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+
+        .testTarget(name: "CrateDBTests", dependencies: ["CrateDB", "CMosquitto", "CSystemd"]),
+        .testTarget(name: "CrateDBIntegrationTests", dependencies: ["CrateDB"]),
+    ],
+    swiftLanguageModes: [.v5]
+)
