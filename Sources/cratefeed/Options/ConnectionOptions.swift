@@ -1,0 +1,71 @@
+import ArgumentParser
+import CrateDB
+import Foundation
+
+/// The options every command that talks to CrateDB shares.
+struct ConnectionOptions: ParsableArguments {
+    @Option(name: .long, help: "CrateDB server URLs, comma-separated (http:// or https://).")
+    var servers: String = "http://127.0.0.1:4200"
+
+    @Option(name: .long, help: "User name for Basic authentication.")
+    var user: String?
+
+    @Option(name: .long, help: "File holding the password (never pass a password on the command line).")
+    var passwordFile: String?
+
+    @Option(name: .long, help: "CA bundle to verify the servers' certificates with (default: the system store).")
+    var caCert: String?
+
+    @Flag(name: .long, help: "Do not verify the servers' TLS certificates (unsafe).")
+    var insecure = false
+
+    @Option(name: .long, help: "Client certificate file for TLS client authentication.")
+    var certFile: String?
+
+    @Option(name: .long, help: "Client key file for TLS client authentication.")
+    var keyFile: String?
+
+    @Option(name: .long, help: "Default schema for unqualified table names.")
+    var schema: String?
+
+    @Option(name: .long, help: "Request timeout in seconds.")
+    var timeout: Double = 30
+
+    func connect() throws -> Connection {
+        var configuration = ConnectionConfiguration(
+            servers: servers.split(separator: ",").map { String($0) }.filter { !$0.isEmpty })
+        configuration.username = user
+        if let passwordFile {
+            guard let password = try? String(contentsOfFile: passwordFile, encoding: .utf8) else {
+                throw CommandFailure("cannot read the password file \(passwordFile)")
+            }
+            configuration.password = password.trimmingCharacters(in: .newlines)
+        }
+        configuration.defaultSchema = schema
+        configuration.transport.requestTimeout = timeout
+        configuration.transport.tls.caCertPath = caCert
+        configuration.transport.tls.verifyPeer = !insecure
+        configuration.transport.tls.clientCertPath = certFile
+        configuration.transport.tls.clientKeyPath = keyFile
+        return try Connection(configuration)
+    }
+}
+
+/// A failure reported to the user as one line on stderr, with a non-zero exit.
+struct CommandFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Runs a command body, turning any error into one line on stderr and exit status 2 (no stack trace);
+/// status 1 is left for answers such as "no such blob".
+func reportingFailures(_ body: () async throws -> Void) async throws {
+    do {
+        try await body()
+    } catch let exit as ExitCode {
+        throw exit
+    } catch {
+        FileHandle.standardError.write(Data("cratefeed: \(error)\n".utf8))
+        throw ExitCode(2)
+    }
+}

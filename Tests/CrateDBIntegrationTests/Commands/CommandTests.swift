@@ -1,0 +1,110 @@
+import CrateDB
+import Foundation
+import Testing
+
+/// `cratefeed sql` and `cratefeed blob` as an operator runs them.
+@Suite struct CommandTests {
+    @Test func sqlPrintsATableAndJSON() async throws {
+        let cluster = try TestCluster.start()
+        defer { cluster.stop() }
+        let servers = ["--servers", cluster.servers.joined(separator: ",")] + credentials(cluster)
+        let table = TestCluster.uniqueName("cli")
+
+        let create = try CratefeedRun.run(["sql"] + servers + ["CREATE TABLE \(table) (id INTEGER, name TEXT, data OBJECT)"])
+        #expect(create.status == 0, "\(create.stderr)")
+        let insert = try CratefeedRun.run(
+            ["sql"] + servers + ["INSERT INTO \(table) (id, name, data) VALUES (?, ?, ?)", "7", "Ann", #"{"t":21.5}"#])
+        #expect(insert.status == 0, "\(insert.stderr)")
+        #expect(insert.stdout.contains("INSERT OK, 1 row affected"))
+        _ = try CratefeedRun.run(["sql"] + servers + ["REFRESH TABLE \(table)"])
+
+        let select = try CratefeedRun.run(["sql"] + servers + ["SELECT id, name, data FROM \(table) WHERE name = ?", "Ann"])
+        #expect(select.status == 0, "\(select.stderr)")
+        #expect(select.stdout.contains("| id | name | data       |"))
+        #expect(select.stdout.contains("|  7 | Ann  | {\"t\":21.5} |"))
+        #expect(select.stdout.contains("SELECT 1 row in set"))
+
+        let json = try CratefeedRun.run(["sql", "--format", "json"] + servers + ["SELECT id FROM \(table)"])
+        let document = try JSONParser.parse(json.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+        #expect(document["rows"] == [[7]])
+        #expect(document["rowcount"] == 1)
+
+        _ = try CratefeedRun.run(["sql"] + servers + ["DROP TABLE \(table)"])
+    }
+
+    @Test func failuresAreOneLineWithoutATrace() throws {
+        let cluster = try TestCluster.start()
+        defer { cluster.stop() }
+        let servers = ["--servers", cluster.servers.joined(separator: ",")] + credentials(cluster)
+        let unknown = try CratefeedRun.run(["sql"] + servers + ["SELECT * FROM no_such_table_at_all"])
+        #expect(unknown.status == 2)
+        #expect(unknown.stderr.split(separator: "\n").count == 1)
+        #expect(unknown.stderr.contains("no_such_table_at_all") && unknown.stderr.contains("4041"))
+
+        let down = try CratefeedRun.run(["sql", "--servers", "http://127.0.0.1:1", "--timeout", "2", "SELECT 1"])
+        #expect(down.status == 2)
+        #expect(down.stderr.split(separator: "\n").count == 1)
+        #expect(down.stderr.contains("http://127.0.0.1:1"))
+
+        let badURL = try CratefeedRun.run(["sql", "--servers", "ftp://x", "SELECT 1"])
+        #expect(badURL.status == 2 && badURL.stderr.contains("ftp://x"))
+    }
+
+    @Test func blobCommandsStreamALargeFileWithFlatMemory() async throws {
+        let megabytes = Int(ProcessInfo.processInfo.environment["BLOB_TEST_MB"] ?? "") ?? 200
+        let cluster = try TestCluster.start()
+        defer { cluster.stop() }
+        let servers = ["--servers", cluster.servers.joined(separator: ",")] + credentials(cluster)
+        let table = TestCluster.uniqueName("cliblobs")
+        let connection = try cluster.connect()
+        defer { connection.close() }
+        try await connection.execute("CREATE BLOB TABLE \(table)")
+        let directory = try TemporaryDirectory.make("cliblob")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let source = directory + "/source"
+        try writePatternFile(source, megabytes: megabytes)
+        let digest = try BlobContainer.digest(ofFileAt: source)
+
+        let put = try CratefeedRun.run(["blob", "put"] + servers + ["--table", table, source])
+        #expect(put.status == 0, "\(put.stderr)")
+        #expect(put.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == digest)
+        #expect(put.maxResidentKilobytes < 64 * 1024, "blob put peaked at \(put.maxResidentKilobytes) kB for \(megabytes) MB")
+
+        let exists = try CratefeedRun.run(["blob", "exists"] + servers + ["--table", table, digest])
+        #expect(exists.status == 0)
+
+        let copy = directory + "/copy"
+        let get = try CratefeedRun.run(["blob", "get"] + servers + ["--table", table, digest, "-o", copy])
+        #expect(get.status == 0, "\(get.stderr)")
+        #expect(try BlobContainer.digest(ofFileAt: copy) == digest)
+        #expect(get.maxResidentKilobytes < 64 * 1024, "blob get peaked at \(get.maxResidentKilobytes) kB for \(megabytes) MB")
+
+        let delete = try CratefeedRun.run(["blob", "delete"] + servers + ["--table", table, digest])
+        #expect(delete.status == 0)
+        let gone = try CratefeedRun.run(["blob", "exists"] + servers + ["--table", table, digest])
+        #expect(gone.status == 1)
+        let deleteAgain = try CratefeedRun.run(["blob", "delete"] + servers + ["--table", table, digest])
+        #expect(deleteAgain.status == 1)
+        try await connection.execute("DROP BLOB TABLE \(table)")
+    }
+
+    private func credentials(_ cluster: TestCluster) -> [String] {
+        guard let user = cluster.username else { return [] }
+        guard let password = cluster.password else { return ["--user", user] }
+        let file = NSTemporaryDirectory() + "cratefeed-test-password-\(UUID().uuidString.prefix(8))"
+        FileManager.default.createFile(atPath: file, contents: Data(password.utf8), attributes: [.posixPermissions: 0o600])
+        return ["--user", user, "--password-file", file]
+    }
+
+    /// Writes a file of varied bytes a megabyte at a time.
+    private func writePatternFile(_ path: String, megabytes: Int) throws {
+        FileManager.default.createFile(atPath: path, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        defer { try? handle.close() }
+        var block = [UInt8](repeating: 0, count: 1 << 20)
+        for index in 0..<megabytes {
+            for offset in stride(from: 0, to: block.count, by: 4096) { block[offset] = UInt8(truncatingIfNeeded: index &+ offset) }
+            try handle.write(contentsOf: block)
+        }
+    }
+}

@@ -1,0 +1,42 @@
+import Testing
+@testable import CrateDB
+
+@Suite struct SQLResultTests {
+    @Test func bulkOutcomesFollowCrateDBShapes() throws {
+        let json = try JSONParser.parse(
+            #"{"cols":[],"duration":1.5,"results":[{"rowcount":1},{"rowcount":0},{"rowcount":-2,"error":{"code":4091,"message":"DuplicateKeyException[A document with the same primary key exists already]"}},{"rowcount":-2}]}"#
+        )
+        let bulk = try BulkResult(json: json)
+        #expect(bulk.rowCount == 1)
+        #expect(bulk.failedIndices == [2, 3])
+        #expect(bulk.outcomes[1] == .applied(rowCount: 0))
+        guard case .failed(let error?) = bulk.outcomes[2] else {
+            Issue.record("expected a failure with an error")
+            return
+        }
+        #expect(error.isDuplicateKey)
+        #expect(bulk.outcomes[3] == .failed(nil))
+    }
+
+    @Test func geoPointsAndNestedArrays() throws {
+        let json = try JSONParser.parse(
+            #"{"cols":["p","ts"],"col_types":[13,[100,11]],"rows":[[[9.5,47.25],[1,2]]],"rowcount":1,"duration":0}"#)
+        let result = try SQLResult(json: json)
+        #expect(result.rows[0] == [.geoPoint(longitude: 9.5, latitude: 47.25), .array([.timestamp(1), .timestamp(2)])])
+    }
+
+    @Test func serverErrorsCarryCodeMessageAndStatus() {
+        let response = HTTPResponse(
+            status: 404, headers: [:], body: Array(#"{"error":{"message":"RelationUnknown[Relation 'doc.t' unknown]","code":4041}}"#.utf8))
+        let error = Connection.serverError(response, json: try? JSONParser.parse(response.body))
+        #expect(error == ServerError(code: 4041, message: "RelationUnknown[Relation 'doc.t' unknown]", status: 404))
+        #expect(error.isUnknownRelation)
+    }
+
+    @Test func plainTextErrorsKeepTheirText() {
+        let response = HTTPResponse(status: 401, headers: [:], body: Array("trust authentication failed for user \"x\"\n".utf8))
+        let error = Connection.serverError(response, json: nil)
+        #expect(error.status == 401 && error.isAuthenticationFailure)
+        #expect(error.message == "trust authentication failed for user \"x\"")
+    }
+}
