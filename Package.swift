@@ -9,6 +9,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         // Debian's C libraries, found through pkg-config. Each module map points at a shim header that
@@ -19,13 +21,27 @@ let package = Package(
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
 
         .target(name: "CrateDB", dependencies: ["CCurl", "CZlib"]),
+        .target(
+            name: "CrateFeed",
+            dependencies: [
+                "CrateDB", "CMosquitto", "CSystemd",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ]
+        ),
         .executableTarget(
             name: "cratefeed",
-            dependencies: ["CrateDB", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: [
+                "CrateDB", "CrateFeed",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
 
         .testTarget(name: "CrateDBTests", dependencies: ["CrateDB", "CMosquitto", "CSystemd"]),
         .testTarget(name: "CrateDBIntegrationTests", dependencies: ["CrateDB"]),
+        .testTarget(name: "CrateFeedTests", dependencies: ["CrateFeed"]),
+        .testTarget(name: "CrateFeedIntegrationTests", dependencies: ["CrateFeed", "CrateDB"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -131,7 +131,7 @@ class Compiler:
     # ------------------------------------------------------------ leaves
 
     def _Literal(self, expr: ast.Literal) -> Typed:
-        return self.constant(expr.value, T.sql_literal_type(expr.value))
+        return self.constant(expr.value, T.guess_type(expr.value))
 
     def _Param(self, expr: ast.Param) -> Typed:
         if expr.index >= len(self.args):

@@ -90,6 +90,7 @@ class CType:
         return CType.from_json(self.to_json())
 
 
+# Shared scalar types; never mutated (only object and array types change as inserts teach them).
 UNDEFINED = CType("undefined")
 BOOLEAN = CType("boolean")
 TEXT = CType("text")
@@ -554,30 +555,18 @@ def from_storage(value, ctype: CType):
     """A SQLite value as CrateDB returns it in JSON; never raises on odd data."""
     if value is None:
         return None
+    if isinstance(value, (bytes, bytearray)):      # a BLOB written by something else
+        value = value.decode("utf-8", "replace")
+    if isinstance(value, float) and not math.isfinite(value):
+        return _java_float(value)                   # CrateDB writes NaN/Infinity as strings
     kind = ctype.kind
-    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
-        return _java_float(value)
-    if kind == "boolean":
-        return bool(value) if isinstance(value, (int, float)) else value
-    if kind in JSON_KINDS or kind == "undefined":
-        if isinstance(value, (bytes, bytearray)):
-            value = value.decode("utf-8", "replace")
-        if isinstance(value, str) and kind != "undefined":
-            try:
-                return load_json(value)
-            except ValueError:
-                return value
-        return value
+    if kind == "boolean" and isinstance(value, (int, float)):
+        return bool(value)
+    if kind in JSON_KINDS and isinstance(value, str):
+        try:
+            return load_json(value)
+        except ValueError:
+            return value
     if kind in FLOAT_KINDS and isinstance(value, int):
         return float(value)
-    if isinstance(value, (bytes, bytearray)):
-        return value.decode("utf-8", "replace")
     return value
-
-
-def sql_literal_type(value) -> CType:
-    """Type CrateDB gives a literal written in the statement."""
-    if isinstance(value, float):
-        return DOUBLE
-    return guess_type(value)
-

@@ -1,0 +1,1 @@
+// The CrateFeed engine: configuration, routes, decoders, spool, batcher, writer and health.
