@@ -425,7 +425,11 @@ class FaultModeTest(StandInTestCase):
         self.assertEqual(self.standin.control(0, "refuse")["mode"], "refuse")
         with self.assertRaises(ConnectionRefusedError):
             socket.create_connection((host, port), timeout=TIMEOUT).close()
-        self.assertIn(idle.recv(1), (b"",))  # the node went down with its connections
+        # The node went down with its connections: the client sees an orderly close or a reset.
+        try:
+            self.assertEqual(idle.recv(1), b"")
+        except ConnectionResetError:
+            pass
         self.assertEqual(call(self.standin.url(1), "GET", "/").status, 200)  # the others keep serving
         state = self.standin.control(0, "healthy")
         self.assertEqual((state["mode"], state["url"]), ("healthy", url))

@@ -36,19 +36,32 @@ public struct SHA1: Sendable {
         pending.append(contentsOf: bytes[offset...])
     }
 
-    public mutating func finalizeHex() -> String {
+    /// Starts over, keeping the buffer: hashing many small inputs with one hasher allocates nothing.
+    public mutating func reset() {
+        state = (0x6745_2301, 0xEFCD_AB89, 0x98BA_DCFE, 0x1032_5476, 0xC3D2_E1F0)
+        pending.removeAll(keepingCapacity: true)
+        length = 0
+    }
+
+    /// Finishes the hash and returns the 20-byte digest as five big-endian words.
+    public mutating func finalizeWords() -> (UInt32, UInt32, UInt32, UInt32, UInt32) {
         let bitLength = length &* 8
-        var tail: [UInt8] = [0x80]
-        tail.append(contentsOf: [UInt8](repeating: 0, count: (119 - Int(length % 64)) % 64))
-        for shift in stride(from: 56, through: 0, by: -8) { tail.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift))) }
-        let savedLength = length
-        update(tail)
-        length = savedLength
-        let words = [state.0, state.1, state.2, state.3, state.4]
+        let padding = (119 - Int(length % 64)) % 64
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 72) { tail in
+            tail.initialize(repeating: 0)
+            tail[0] = 0x80
+            for index in 0..<8 { tail[1 + padding + index] = UInt8(truncatingIfNeeded: bitLength >> UInt64(56 - index * 8)) }
+            update(UnsafeBufferPointer(rebasing: tail[0..<(1 + padding + 8)]))
+        }
+        return state
+    }
+
+    public mutating func finalizeHex() -> String {
+        let words = finalizeWords()
         let hex = Array("0123456789abcdef".utf8)
         var out: [UInt8] = []
         out.reserveCapacity(40)
-        for word in words {
+        for word in [words.0, words.1, words.2, words.3, words.4] {
             for shift in stride(from: 28, through: 0, by: -4) { out.append(hex[Int((word >> UInt32(shift)) & 0xF)]) }
         }
         return String(decoding: out, as: UTF8.self)

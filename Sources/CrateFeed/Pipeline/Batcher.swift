@@ -1,0 +1,312 @@
+import CrateDB
+import Foundation
+import Logging
+
+/// Reads the spool in order, routes and decodes each message, and writes its rows straight into the bulk
+/// request of the right batch; hands full or due batches to the lanes.
+///
+/// Runs on its own thread. It is the only reader of the spool, so a message is decoded exactly when its
+/// batch is built, whether it arrived a millisecond ago or before a restart.
+final class Batcher: @unchecked Sendable {
+    struct Settings {
+        var maxRows: Int
+        var maxBytes: Int
+        var maxDelay: Double
+        var maxMessageSize: Int
+    }
+
+    private let spool: Spool
+    private let routes: [Route]
+    private let routeTable: RouteTable
+    private let statements: [BatchWriter.Statement]
+    private let deadLetterSlot: Int
+    private let lanes: [Lane]
+    private let tracker: ReleaseTracker
+    private let stats: PipelineStats
+    private let settings: Settings
+    private let logger: Logger
+
+    /// Open batches by lane and statement slot.
+    private var open: [[Batch?]]
+    private var readingID = ReadingID()
+    private var captures = TopicCaptures()
+
+    private let wakeup = NSCondition()
+    private var hasNews = false
+    private var stopRequested = false
+    private let heartbeatValue = Locked(MonotonicClock.now())
+    private var thread: Thread?
+    private let finished = DispatchSemaphore(value: 0)
+
+    init(
+        spool: Spool, routes: [Route], statements: [BatchWriter.Statement], deadLetterSlot: Int, lanes: [Lane],
+        tracker: ReleaseTracker, stats: PipelineStats, settings: Settings, logger: Logger
+    ) {
+        self.spool = spool
+        self.routes = routes
+        var table = RouteTable()
+        for route in routes { table.append(route.filter, route: route.index) }
+        routeTable = table
+        self.statements = statements
+        self.deadLetterSlot = deadLetterSlot
+        self.lanes = lanes
+        self.tracker = tracker
+        self.stats = stats
+        self.settings = settings
+        self.logger = logger
+        open = Array(repeating: Array(repeating: nil, count: statements.count), count: lanes.count)
+    }
+
+    func start() {
+        let thread = Thread { [self] in
+            run()
+            finished.signal()
+        }
+        thread.name = "cratefeed-batcher"
+        self.thread = thread
+        thread.start()
+    }
+
+    /// Called after each spool append: wakes the batcher if it is waiting for news.
+    func notify() {
+        wakeup.lock()
+        hasNews = true
+        wakeup.signal()
+        wakeup.unlock()
+    }
+
+    /// Stops reading, hands every open batch to the lanes, and returns once the thread has ended.
+    func stop() {
+        wakeup.lock()
+        stopRequested = true
+        wakeup.signal()
+        wakeup.unlock()
+        if thread != nil { finished.wait() }
+    }
+
+    var heartbeat: Double { heartbeatValue.withLock { $0 } }
+
+    // MARK: The loop
+
+    private func run() {
+        let reader = spool.makeReader()
+        while true {
+            heartbeatValue.withLock { $0 = MonotonicClock.now() }
+            var read = 0
+            do {
+                while read < 4096, let record = try reader.next() {
+                    handle(record)
+                    read += 1
+                }
+            } catch {
+                logger.error("cannot read the spool: \(error)", metadata: ["event": "spool_error", "ratelimit_key": "spool_read"])
+            }
+            if read > 0 {
+                stats.update { $0.messagesRead += Int64(read) }
+                tracker.readerMoved(to: reader.position)
+            }
+            handleBadRecords()
+            flushDue(force: false)
+            if let point = tracker.releasePoint() {
+                do { try spool.release(upTo: point) } catch {
+                    logger.error("cannot release the spool: \(error)", metadata: ["event": "spool_error"])
+                }
+            }
+            if read == 0 {
+                wakeup.lock()
+                if stopRequested {
+                    wakeup.unlock()
+                    break
+                }
+                // Wait for the next append, or for the oldest open batch to come due.
+                if !hasNews { wakeup.wait(until: Date().addingTimeInterval(min(settings.maxDelay / 4, 0.05))) }
+                hasNews = false
+                wakeup.unlock()
+            }
+        }
+        flushDue(force: true)
+    }
+
+    // MARK: Messages
+
+    private func handle(_ record: SpoolRecord) {
+        let lane = laneIndex(record.topic)
+        guard let routeIndex = routeTable.route(for: record.topic, captures: &captures) else {
+            deadLetter(record, lane: lane, route: nil, reason: "no route matches the topic")
+            return
+        }
+        let route = routes[routeIndex]
+        guard record.payload.count <= settings.maxMessageSize else {
+            deadLetter(
+                record, lane: lane, route: route,
+                reason: "message of \(record.payload.count) bytes is over mqtt.max_message_size (\(settings.maxMessageSize))")
+            return
+        }
+        readingID.beginMessage(topic: record.topic, payload: record.payload)
+        let batch = openBatch(lane: lane, slot: route.slot, oldest: record.position)
+        let receivedAtMillis = record.receivedAt / 1000
+        if route.format == .blob {
+            writeBlobRow(record, route: route, batch: batch, receivedAtMillis: receivedAtMillis)
+        } else {
+            decodeRows(record, route: route, batch: batch, lane: lane, receivedAtMillis: receivedAtMillis)
+        }
+        if batch.rowCount >= settings.maxRows || batch.byteCount >= settings.maxBytes {
+            submit(lane: lane, slot: route.slot)
+        }
+    }
+
+    private func decodeRows(_ record: SpoolRecord, route: Route, batch: Batch, lane: Int, receivedAtMillis: Int64) {
+        var rowIndex = 0
+        var failure: String?
+        do {
+            try route.decoder!.decode(record.payload) { row in
+                batch.beginRow()
+                writeCommonColumns(
+                    record, route: route, batch: batch, time: row.timestamp ?? receivedAtMillis,
+                    receivedAtMillis: receivedAtMillis, rowIndex: rowIndex)
+                batch.append(UInt8(ascii: ","))
+                batch.append(row.payload)
+                batch.endRow(route: route.index)
+                for blob in row.blobs {
+                    batch.add(PendingBlob(table: route.blobTable ?? "\(route.layout.table)_blobs", digest: blob.digest, bytes: blob.bytes))
+                }
+                rowIndex += 1
+            }
+        } catch {
+            failure = "\(error)"
+        }
+        if let failure {
+            deadLetter(record, lane: lane, route: route, reason: "cannot decode the \(route.format.rawValue) payload: \(failure)")
+        }
+    }
+
+    private func writeBlobRow(_ record: SpoolRecord, route: Route, batch: Batch, receivedAtMillis: Int64) {
+        let bytes = Array(record.payload.bindMemory(to: UInt8.self))
+        let digest = SHA1.hexDigest(bytes)
+        batch.beginRow()
+        writeCommonColumns(
+            record, route: route, batch: batch, time: receivedAtMillis, receivedAtMillis: receivedAtMillis, rowIndex: 0)
+        batch.withBody { out in
+            out.append(UInt8(ascii: ","))
+            JSONWriter.writeString(digest, into: &out)
+            out.append(UInt8(ascii: ","))
+            out.append(contentsOf: String(bytes.count).utf8)
+            out.append(UInt8(ascii: ","))
+            JSONWriter.writeString(route.contentType, into: &out)
+        }
+        batch.endRow(route: route.index)
+        batch.add(PendingBlob(table: route.blobTable ?? "\(route.layout.table)_blobs", digest: digest, bytes: bytes))
+    }
+
+    /// `"id", ts, received_at, "topic", "capture", ...` — the columns every layout starts with.
+    private func writeCommonColumns(
+        _ record: SpoolRecord, route: Route, batch: Batch, time: Int64, receivedAtMillis: Int64, rowIndex: Int
+    ) {
+        let captures = self.captures
+        let readingTime = time
+        batch.withBody { out in
+            readingID.writeQuotedID(time: readingTime, rowIndex: rowIndex, into: &out)
+            out.append(UInt8(ascii: ","))
+            out.append(contentsOf: String(readingTime).utf8)
+            out.append(UInt8(ascii: ","))
+            out.append(contentsOf: String(receivedAtMillis).utf8)
+            out.append(UInt8(ascii: ","))
+            JSONText.writeString(record.topic, into: &out)
+            for index in 0..<captures.count {
+                out.append(UInt8(ascii: ","))
+                JSONText.writeString(UnsafeRawBufferPointer(rebasing: record.topic[captures[index]]), into: &out)
+            }
+        }
+    }
+
+    // MARK: Dead letters
+
+    private func deadLetter(_ record: SpoolRecord, lane: Int, route: Route?, reason: String) {
+        let topic = String(decoding: record.topic, as: UTF8.self)
+        let batch = openBatch(lane: lane, slot: deadLetterSlot, oldest: record.position)
+        readingID.beginMessage(topic: record.topic, payload: record.payload)
+        var id: [UInt8] = []
+        readingID.writeQuotedID(time: record.receivedAt, rowIndex: -1, into: &id)
+        DeadLetter.write(
+            DeadLetter.Entry(
+                id: String(decoding: id.dropFirst().dropLast(), as: UTF8.self), receivedAtMicros: record.receivedAt,
+                topic: topic, route: route?.name, targetTable: route?.layout.table, reason: reason, errorCode: nil,
+                payload: record.payload),
+            into: batch)
+        stats.update { $0.deadLetters += 1 }
+        logger.warning(
+            "dead letter: message on \(topic): \(reason)",
+            metadata: [
+                "event": "dead_letter", "topic": "\(topic)", "route": "\(route?.name ?? "none")",
+                "ratelimit_key": "dead_letter_\(route?.index ?? -1)",
+            ])
+    }
+
+    private func handleBadRecords() {
+        for bad in spool.takeBadRecords() {
+            logger.error(
+                "spool: set aside \(bad.length) damaged bytes in \(bad.segment) at offset \(bad.offset): \(bad.reason)",
+                metadata: ["event": "spool_corruption"])
+            guard let batch = anyOpenBatchPosition() else { continue }
+            bad.bytes.withUnsafeBytes { bytes in
+                DeadLetter.write(
+                    DeadLetter.Entry(
+                        id: "spool-" + SHA1.hexDigest(Array("\(bad.segment):\(bad.offset)".utf8)),
+                        receivedAtMicros: WallClock.microseconds(), topic: "", route: nil, targetTable: nil,
+                        reason: "damaged spool record (\(bad.segment) offset \(bad.offset), \(bad.length) bytes): \(bad.reason)",
+                        errorCode: nil, payload: bytes),
+                    into: batch)
+            }
+            stats.update { $0.deadLetters += 1 }
+        }
+    }
+
+    /// A dead-letter batch for records that belong to no message (damaged spool bytes).
+    private func anyOpenBatchPosition() -> Batch? {
+        let oldest = tracker.readerPositionOrStart()
+        return openBatch(lane: 0, slot: deadLetterSlot, oldest: oldest)
+    }
+
+    // MARK: Batches
+
+    private func openBatch(lane: Int, slot: Int, oldest: SpoolPosition) -> Batch {
+        if let batch = open[lane][slot] { return batch }
+        let statement = statements[slot]
+        let batch = Batch(
+            slot: slot, table: statement.table, statement: statement.sql, isDeadLetter: slot == deadLetterSlot,
+            oldest: oldest, capacity: min(settings.maxBytes + 64 * 1024, 8 << 20))
+        tracker.opened(batch)
+        open[lane][slot] = batch
+        return batch
+    }
+
+    private func submit(lane: Int, slot: Int) {
+        guard let batch = open[lane][slot] else { return }
+        open[lane][slot] = nil
+        if batch.rowCount == 0 {
+            _ = tracker.confirmed(batch)
+            return
+        }
+        lanes[lane].enqueue(batch)
+    }
+
+    private func flushDue(force: Bool) {
+        let now = MonotonicClock.now()
+        for lane in open.indices {
+            for slot in open[lane].indices {
+                guard let batch = open[lane][slot] else { continue }
+                if force || now - batch.openedAt >= settings.maxDelay { submit(lane: lane, slot: slot) }
+            }
+        }
+    }
+
+    /// FNV-1a over the topic: the same topic always goes to the same lane, keeping its readings in order.
+    private func laneIndex(_ topic: UnsafeRawBufferPointer) -> Int {
+        guard lanes.count > 1 else { return 0 }
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in topic {
+            hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
+        }
+        return Int(hash % UInt64(lanes.count))
+    }
+}

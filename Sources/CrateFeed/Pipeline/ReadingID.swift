@@ -1,0 +1,46 @@
+import CrateDB
+
+/// The deterministic `id` of a row, fixed by what was spooled: the same message always gives the same ids.
+///
+/// A message's digest covers its topic and payload; a row's id then adds the row's time and its index in the
+/// message. The time is the payload's own timestamp when it has one, so a broker redelivery of the same
+/// reading dedupes even though it arrives later; otherwise it is the time of receipt stored in the spool, which
+/// a replay reads back unchanged. Inserts use ON CONFLICT DO NOTHING, so a resend never creates a second row.
+struct ReadingID {
+    private var hasher = SHA1()
+    private var messageDigest: (UInt32, UInt32, UInt32, UInt32, UInt32) = (0, 0, 0, 0, 0)
+
+    /// Starts a message: hashes its topic and payload once, for all of its rows.
+    mutating func beginMessage(topic: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer) {
+        hasher.reset()
+        hasher.update(topic.bindMemory(to: UInt8.self))
+        hasher.update(Self.separator)
+        hasher.update(payload.bindMemory(to: UInt8.self))
+        messageDigest = hasher.finalizeWords()
+    }
+
+    /// Writes the 32-hex-character id of one row of the current message, quoted, into `out`.
+    mutating func writeQuotedID(time: Int64, rowIndex: Int, into out: inout [UInt8]) {
+        hasher.reset()
+        withUnsafeBytes(of: messageDigest) { hasher.update($0.bindMemory(to: UInt8.self)) }
+        withUnsafeBytes(of: time.littleEndian) { hasher.update($0.bindMemory(to: UInt8.self)) }
+        withUnsafeBytes(of: Int64(rowIndex).littleEndian) { hasher.update($0.bindMemory(to: UInt8.self)) }
+        let words = hasher.finalizeWords()
+        out.append(UInt8(ascii: "\""))
+        // 128 bits are plenty against collisions; 32 characters keep the primary key short.
+        appendHex(words.0, to: &out)
+        appendHex(words.1, to: &out)
+        appendHex(words.2, to: &out)
+        appendHex(words.3, to: &out)
+        out.append(UInt8(ascii: "\""))
+    }
+
+    private func appendHex(_ word: UInt32, to out: inout [UInt8]) {
+        for shift in stride(from: 28, through: 0, by: -4) {
+            out.append(Self.hexDigits[Int((word >> UInt32(shift)) & 0xF)])
+        }
+    }
+
+    private static let separator: [UInt8] = [0]
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+}
