@@ -39,9 +39,14 @@ let package = Package(
         ),
 
         .testTarget(name: "CrateDBTests", dependencies: ["CrateDB", "CMosquitto", "CSystemd"]),
-        .testTarget(name: "CrateDBIntegrationTests", dependencies: ["CrateDB"]),
+        // Servers the integration tests start and drive: the CrateDB stand-in, mosquitto, cratefeed itself.
+        .target(name: "IntegrationSupport", dependencies: ["CrateDB"], path: "Tests/IntegrationSupport"),
+        .testTarget(
+            name: "CrateDBIntegrationTests", dependencies: ["CrateDB", "IntegrationSupport"],
+            exclude: ["Transport/http_test_server.py"]
+        ),
         .testTarget(name: "CrateFeedTests", dependencies: ["CrateFeed"]),
-        .testTarget(name: "CrateFeedIntegrationTests", dependencies: ["CrateFeed", "CrateDB"]),
+        .testTarget(name: "CrateFeedIntegrationTests", dependencies: ["CrateFeed", "CrateDB", "IntegrationSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -5,6 +5,9 @@ struct CrateFeedCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cratefeed",
         abstract: "Moves MQTT sensor readings into CrateDB, and looks into CrateDB from the command line.",
-        subcommands: [SQLCommand.self, BlobCommand.self]
+        subcommands: [
+            RunCommand.self, CheckConfigCommand.self, SQLCommand.self, BlobCommand.self, SimulateCommand.self,
+            LogProbeCommand.self,
+        ]
     )
 }

@@ -1,15 +1,15 @@
 import Foundation
 
-/// A value guarded by a lock: the one way shared mutable state is touched in this module.
-final class Locked<Value>: @unchecked Sendable {
+/// A value guarded by a lock: the one way shared mutable state is touched in cratefeed.
+public final class Locked<Value>: @unchecked Sendable {
     private let lock = NSLock()
     private var value: Value
 
-    init(_ value: Value) {
+    public init(_ value: Value) {
         self.value = value
     }
 
-    func withLock<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
+    public func withLock<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
         lock.lock()
         defer { lock.unlock() }
         return try body(&value)

@@ -1,6 +1,5 @@
 import CCurl
 import Glibc
-import Synchronization
 
 /// One libcurl multi handle driven by one dedicated thread: every transfer of a transport runs here, many at
 /// once, over keep-alive connections from the multi handle's connection cache.
@@ -26,7 +25,7 @@ final class CurlEventLoop: @unchecked Sendable {
 
     private let configuration: TransportConfiguration
     private let multi: UnsafeMutableRawPointer  // CURLM *
-    private let mailbox = Mutex(Mailbox())
+    private let mailbox = Locked(Mailbox())
     private var thread = pthread_t()
 
     // Loop thread only.
@@ -89,15 +88,16 @@ final class CurlEventLoop: @unchecked Sendable {
     /// Stops the loop: transfers in flight fail with `TransportError.connectionClosed`, later ones at once.
     /// Waits for the thread unless called on it. Idempotent.
     func shutdown() {
-        let first = mailbox.withLock { mailbox in
+        let wasStopping = mailbox.withLock { mailbox in
             defer { mailbox.stopping = true }
             if !mailbox.stopping { curl_multi_wakeup(multi) }
-            return !mailbox.stopping
+            return mailbox.stopping
         }
-        if first, pthread_equal(pthread_self(), thread) == 0 {
+        guard !wasStopping else { return }
+        if pthread_equal(pthread_self(), thread) != 0 {
+            pthread_detach(thread)  // the last reference went away on the loop thread: it ends by itself
+        } else {
             pthread_join(thread, nil)
-        } else if first {
-            pthread_detach(thread)
         }
     }
 

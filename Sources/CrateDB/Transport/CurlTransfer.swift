@@ -31,6 +31,11 @@ final class CurlTransfer: @unchecked Sendable {
         self.sink = sink
         self.loop = loop
 
+        // libcurl sends header lines as given: a line break in a configured value would inject headers.
+        if let (name, _) = request.headers.first(where: { ($0.0 + $0.1).contains(where: \.isNewline) }) {
+            throw TransportError.other(
+                code: Int32(CURLE_BAD_FUNCTION_ARGUMENT.rawValue), "header \(name) contains a line break")
+        }
         let given = request.headers.filter { $0.0.lowercased() != "content-length" }
         let givenNames = Set(given.map { $0.0.lowercased() })
         // libcurl header lines: "Name: value", or "Name:" to drop a header libcurl would add by itself.
@@ -42,7 +47,8 @@ final class CurlTransfer: @unchecked Sendable {
             // POST and PUT always get a read callback; libcurl's default one would read stdin.
             upload = UploadSource(bytes: [])
         case (_, .bytes(let bytes)):
-            if let threshold = configuration.gzipThreshold, bytes.count >= threshold,
+            // Only /_sql bodies (POST) are compressed: a blob PUT must arrive byte for byte, or its digest fails.
+            if request.method == .POST, let threshold = configuration.gzipThreshold, bytes.count >= threshold,
                 !givenNames.contains("content-encoding")
             {
                 upload = UploadSource(bytes: try Gzip.compress(bytes))

@@ -6,6 +6,7 @@ public struct HTTPRequest: Sendable {
     /// Sent as given, in order. `Content-Length` is always computed by the transport (a caller's value is
     /// dropped, it could not match a compressed body); an empty value is sent as an empty header.
     public var headers: [(String, String)]
+    /// Sent with POST, PUT and DELETE; GET and HEAD send none.
     public var body: HTTPBody
     /// Follow 301/302/303/307/308 keeping the method, the body and the `Authorization` header, also to another
     /// host: CrateDB answers blob requests with a 307 to the node that holds the blob.

@@ -1,5 +1,3 @@
-import Synchronization
-
 /// Hands a response body to one consumer chunk by chunk, with backpressure: once a chunk's worth of bytes is
 /// waiting, the transfer is paused (CURL_WRITEFUNC_PAUSE) until the consumer takes it, so memory stays at
 /// about `chunkSize` however large the body is.
@@ -28,7 +26,7 @@ final class StreamingResponseSink: ResponseSink, @unchecked Sendable {
     }
 
     let chunkSize: Int
-    private let state = Mutex(State())
+    private let state = Locked(State())
     /// Weak, so that the transfer does not keep itself alive through its own sink; while it runs, the event
     /// loop keeps it alive, and once it is over there is nothing left to resume or abort.
     weak var transfer: CurlTransfer?

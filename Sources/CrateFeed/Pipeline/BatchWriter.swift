@@ -50,9 +50,16 @@ final class BatchWriter: @unchecked Sendable {
     /// Returns false when it gave up because the pipeline is stopping; the batch then stays in the spool.
     func write(_ batch: Batch, lane: Lane) -> Bool {
         do {
-            for blob in batch.blobs { try store(blob, lane: lane) }
             var rejected: [(row: Int, error: ServerError)] = []
-            try send(batch, rows: 0..<batch.rowCount, rejected: &rejected, lane: lane)
+            do {
+                for blob in batch.blobs { try store(blob, lane: lane) }
+                try send(batch, rows: 0..<batch.rowCount, rejected: &rejected, lane: lane)
+            } catch let error as CrateDBError {
+                // A blob CrateDB refuses for its content cannot be fixed by resending: its rows go to the
+                // dead-letter table rather than stall the lane.
+                let refusal = ServerError(code: 0, message: error.description, status: 400)
+                rejected = (0..<batch.rowCount).map { ($0, refusal) }
+            }
             if !rejected.isEmpty { try deadLetter(rejected, from: batch, lane: lane) }
         } catch {
             return false
@@ -71,7 +78,7 @@ final class BatchWriter: @unchecked Sendable {
 
     private func store(_ blob: PendingBlob, lane: Lane) throws {
         let container = connection.blobContainer(blob.table)
-        try retrying(what: "blob \(blob.digest) in \(blob.table)", lane: lane) {
+        try retrying(what: "blob \(blob.digest) in \(blob.table)", lane: lane, isFinal: Self.isBlobRefusal) {
             try tables.ensureBlobTable(blob.table)
             let bytes = blob.bytes
             let digest = blob.digest
@@ -194,14 +201,21 @@ final class BatchWriter: @unchecked Sendable {
 
     // MARK: Retrying
 
-    /// Runs `attempt` until it succeeds or fails with a data error, backing off on availability errors.
-    private func retrying(what: String, lane: Lane, _ attempt: () throws -> Void) throws {
+    /// A blob upload CrateDB refused for what it is (its digest does not match), not for availability.
+    static func isBlobRefusal(_ error: Error) -> Bool {
+        if case CrateDBError.digestMismatch = error { return true }
+        return false
+    }
+
+    /// Runs `attempt` until it succeeds or fails with a data error (or one `isFinal` names), backing off on
+    /// availability errors.
+    private func retrying(what: String, lane: Lane, isFinal: (Error) -> Bool = { _ in false }, _ attempt: () throws -> Void) throws {
         var delay = 0.2
         while true {
             do {
                 try attempt()
                 return
-            } catch let error as CrateDBError where error.serverError.map(Self.isDataError) == true {
+            } catch let error as CrateDBError where error.serverError.map(Self.isDataError) == true || isFinal(error) {
                 throw error
             } catch {
                 logger.warning(

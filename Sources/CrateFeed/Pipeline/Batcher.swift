@@ -131,10 +131,11 @@ final class Batcher: @unchecked Sendable {
 
     private func handle(_ record: SpoolRecord) {
         let lane = laneIndex(record.topic)
-        guard let routeIndex = routeTable.route(for: record.topic, captures: &captures) else {
+        guard let (routeIndex, captures) = routeTable.route(for: record.topic) else {
             deadLetter(record, lane: lane, route: nil, reason: "no route matches the topic")
             return
         }
+        self.captures = captures
         let route = routes[routeIndex]
         guard record.payload.count <= settings.maxMessageSize else {
             deadLetter(
@@ -145,7 +146,7 @@ final class Batcher: @unchecked Sendable {
         readingID.beginMessage(topic: record.topic, payload: record.payload)
         let batch = openBatch(lane: lane, slot: route.slot, oldest: record.position)
         let receivedAtMillis = record.receivedAt / 1000
-        if route.format == .blob {
+        if route.format == Route.Format.blob {
             writeBlobRow(record, route: route, batch: batch, receivedAtMillis: receivedAtMillis)
         } else {
             decodeRows(record, route: route, batch: batch, lane: lane, receivedAtMillis: receivedAtMillis)
@@ -159,7 +160,8 @@ final class Batcher: @unchecked Sendable {
         var rowIndex = 0
         var failure: String?
         do {
-            try route.decoder!.decode(record.payload) { row in
+            // Times relative to receipt (SenML) count from the spooled receipt time, so a replay gives the same rows.
+            try route.decoder!.decode(record.payload, receivedAt: receivedAtMillis) { row in
                 batch.beginRow()
                 writeCommonColumns(
                     record, route: route, batch: batch, time: row.timestamp ?? receivedAtMillis,
@@ -247,7 +249,7 @@ final class Batcher: @unchecked Sendable {
             logger.error(
                 "spool: set aside \(bad.length) damaged bytes in \(bad.segment) at offset \(bad.offset): \(bad.reason)",
                 metadata: ["event": "spool_corruption"])
-            guard let batch = anyOpenBatchPosition() else { continue }
+            let batch = openBatch(lane: 0, slot: deadLetterSlot, oldest: bad.position)
             bad.bytes.withUnsafeBytes { bytes in
                 DeadLetter.write(
                     DeadLetter.Entry(
@@ -259,12 +261,6 @@ final class Batcher: @unchecked Sendable {
             }
             stats.update { $0.deadLetters += 1 }
         }
-    }
-
-    /// A dead-letter batch for records that belong to no message (damaged spool bytes).
-    private func anyOpenBatchPosition() -> Batch? {
-        let oldest = tracker.readerPositionOrStart()
-        return openBatch(lane: 0, slot: deadLetterSlot, oldest: oldest)
     }
 
     // MARK: Batches

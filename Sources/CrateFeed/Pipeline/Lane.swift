@@ -1,3 +1,4 @@
+import CrateDB
 import Foundation
 
 /// One writer thread with a short queue: batches handed to a lane are written in order, one at a time.

@@ -1,3 +1,4 @@
+import CrateDB
 /// Counters the pipeline keeps for the status line, the logs and the tests.
 final class PipelineStats: @unchecked Sendable {
     struct Snapshot: Sendable {

@@ -1,3 +1,4 @@
+import CrateDB
 /// Decides how far the spool may be released: up to the oldest message whose rows are not yet confirmed.
 ///
 /// Batches are confirmed out of order (several are in flight on different nodes), so the tracker keeps the

@@ -1,3 +1,4 @@
+import CrateDB
 import Foundation
 
 /// Runs async work from one of the pipeline's own threads and waits for it.

@@ -215,16 +215,31 @@ struct HTTPTransportTests {
         #expect(failedPath == path)
     }
 
+    @Test func aHeaderWithALineBreakIsRefused() async throws {
+        let transport = try HTTPTransport()
+
+        let error = await failure {
+            try await transport.execute(HTTPRequest(
+                method: .GET, url: "http://127.0.0.1:9/", headers: [("Default-Schema", "doc\r\nX-Injected: 1")]))
+        }
+
+        #expect((error as? TransportError)?.kind == .other)
+    }
+
     @Test func cancellingTheTaskAbortsTheRequest() async throws {
         let server = try TestHTTPServer()
         defer { server.stop() }
         let transport = try HTTPTransport()
+        let hang = HTTPRequest(method: .GET, url: "\(server.url)/hang")
 
-        let task = Task { try await transport.execute(HTTPRequest(method: .GET, url: "\(server.url)/hang")) }
-        task.cancel()
-        let error = await failure { try await task.value }
+        let cancelledAtOnce = Task { try await transport.execute(hang) }
+        cancelledAtOnce.cancel()
+        let cancelledInFlight = Task { try await transport.execute(hang) }
+        try await server.waitForHangingRequest(using: transport)
+        cancelledInFlight.cancel()
 
-        #expect(error is CancellationError)
+        #expect(await failure { try await cancelledAtOnce.value } is CancellationError)
+        #expect(await failure { try await cancelledInFlight.value } is CancellationError)
     }
 
     @Test func shutdownFailsRequestsInFlightAndLaterOnes() async throws {
@@ -233,6 +248,7 @@ struct HTTPTransportTests {
         let transport = try HTTPTransport()
 
         let inFlight = Task { try await transport.execute(HTTPRequest(method: .GET, url: "\(server.url)/hang")) }
+        try await server.waitForHangingRequest(using: transport)
         transport.shutdown()
         transport.shutdown()  // idempotent
         let inFlightError = await failure { try await inFlight.value }
@@ -374,6 +390,33 @@ struct HTTPTransportTests {
         #expect(total == 1_000_000)
         #expect(String(crc) == response.header("x-crc32"))
         #expect(largestChunk <= 10_000)
+    }
+
+    @Test func aStreamFollowsRedirectsAndReturnsTheFinalHead() async throws {
+        let (first, second) = (try TestHTTPServer(), try TestHTTPServer())
+        defer { first.stop(); second.stop() }
+        let transport = try HTTPTransport()
+
+        let response = try await transport.stream(HTTPRequest(
+            method: .GET, url: "\(first.url)/redirect?to=\(second.url)/bytes?n=1000", followRedirects: true))
+        var body: [UInt8] = []
+        for try await chunk in response.body { body += chunk }
+
+        #expect(response.status == 200)
+        #expect(response.header("x-crc32") == String(crc32(body)))
+        #expect(body.count == 1000)
+    }
+
+    @Test func cancellingAStreamWaitingForItsHeadAbortsIt() async throws {
+        let server = try TestHTTPServer()
+        defer { server.stop() }
+        let transport = try HTTPTransport()
+
+        let task = Task { try await transport.stream(HTTPRequest(method: .GET, url: "\(server.url)/hang")) }
+        try await server.waitForHangingRequest(using: transport)
+        task.cancel()
+
+        #expect(await failure { try await task.value } is CancellationError)
     }
 
     @Test func abandoningAStreamAbortsTheTransfer() async throws {

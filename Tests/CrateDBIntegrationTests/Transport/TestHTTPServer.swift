@@ -1,9 +1,11 @@
+import CrateDB
 import Foundation
 
 /// A running `http_test_server.py`, started for one test. Its URL is known once the server has printed it,
 /// so it is listening before any request is sent. Call `stop()` when done; the server also exits on its
 /// own when this process ends (it watches its stdin).
-final class TestHTTPServer {
+/// `@unchecked Sendable`: `url` never changes, and only the test that made it calls `stop()`.
+final class TestHTTPServer: @unchecked Sendable {
     /// `http://127.0.0.1:<port>` (or https).
     let url: String
     private let process = Process()
@@ -33,8 +35,15 @@ final class TestHTTPServer {
     /// The port, e.g. to send to a host name instead of 127.0.0.1.
     var port: Int { Int(url.split(separator: ":").last!)! }
 
+    /// Waits (up to 10 s) until the server has received a /hang request, so that request is surely in flight.
+    func waitForHangingRequest(using transport: HTTPTransport) async throws {
+        let response = try await transport.execute(HTTPRequest(method: .GET, url: "\(url)/hang-arrived?timeout=10"))
+        guard response.status == 200 else { throw TestServerError.unexpectedOutput("no /hang request arrived") }
+    }
+
     func stop() {
         guard process.isRunning else { return }
+        try? stdin.fileHandleForWriting.close()  // the server exits at the end of its stdin
         process.terminate()
         process.waitUntilExit()
     }

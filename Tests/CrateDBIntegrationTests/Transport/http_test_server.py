@@ -15,6 +15,7 @@ Routes (query parameters in brackets):
   /close-mid           promises 1000 bytes, sends 100, closes the connection
   /empty               closes the connection without answering
   /hang                never answers (until the server stops)
+  /hang-arrived [timeout]   waits until a /hang request arrived: 200, or 504 after timeout s
   /barrier [n]         holds each request until n requests are held at once: 200, or 504 after 10 s
   /status [code]       answers with that status and a short body
 
@@ -25,6 +26,7 @@ import hashlib
 import itertools
 import json
 import random
+import signal
 import socket
 import ssl
 import sys
@@ -45,6 +47,7 @@ def generated(n):
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive
+    disable_nagle_algorithm = True  # head and body go out in separate writes; Nagle would hold the body 40 ms
     connection_ids = itertools.count(1)
 
     def setup(self):
@@ -77,6 +80,7 @@ class Handler(BaseHTTPRequestHandler):
             "/close-mid": self.close_mid,
             "/empty": self.empty,
             "/hang": self.hang,
+            "/hang-arrived": self.hang_arrived,
             "/barrier": self.barrier,
             "/status": self.status,
         }.get(url.path)
@@ -179,8 +183,13 @@ class Handler(BaseHTTPRequestHandler):
     def hang(self, query):
         for _ in self.read_body():
             pass
+        self.server.hang_arrived.set()
         self.server.stopping.wait()
         self.close_connection = True
+
+    def hang_arrived(self, query):
+        arrived = self.server.hang_arrived.wait(float(query.get("timeout", "10")))
+        self.reply(200 if arrived else 504)
 
     def barrier(self, query):
         n = int(query.get("n", "1"))
@@ -203,6 +212,7 @@ class Server(ThreadingHTTPServer):
         super().__init__(address, Handler)
         self.tls_context = tls_context
         self.bytes_aborted = threading.Event()
+        self.hang_arrived = threading.Event()
         self.stopping = threading.Event()
         self.barrier = threading.Condition()
         self.held = 0
@@ -223,6 +233,8 @@ def main():
     parser.add_argument("--key")
     parser.add_argument("--client-ca")
     args = parser.parse_args()
+    # The Swift test process starts this with the signals its threads block still blocked.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGTERM, signal.SIGINT])
 
     tls_context = None
     if args.cert:

@@ -1,1 +1,0 @@
-// The CrateFeed engine: configuration, routes, decoders, spool, batcher, writer and health.

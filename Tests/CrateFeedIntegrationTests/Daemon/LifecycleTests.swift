@@ -1,0 +1,75 @@
+import CrateDB
+import Foundation
+import IntegrationSupport
+import Testing
+
+/// Configuration errors, and two instances sharing one subscription. The fault tests are in Faults/.
+@Suite struct LifecycleTests {
+    static let readings = Int(ProcessInfo.processInfo.environment["E2E_READINGS"] ?? "") ?? 400
+
+    static func lines(_ range: Range<Int>) -> [String] {
+        range.map { #"{"seq": \#($0), "ts": \#(1_767_225_600_000 + $0), "v": \#(Double($0) / 10)}"# }
+    }
+
+    static func route(_ table: String, topic: String = "sensors/+device/+sensor") -> String {
+        """
+        [[route]]
+        topic = "\(topic)"
+        format = "json"
+        table = "\(table)"
+        timestamp = "ts"
+        """
+    }
+
+    /// Every reading once: as many rows as distinct sequence numbers, and no sequence number twice.
+    static func expectEachOnce(_ pipeline: TestPipeline, _ table: String, _ count: Int) async throws {
+        #expect(try await pipeline.waitForCount(table, count, timeout: 120) == count)
+        let distinct = try await pipeline.query("SELECT count(DISTINCT payload['seq']) FROM \(table)", refresh: table)
+        #expect(distinct == [[.int(Int64(count))]])
+    }
+
+    @Test func badConfigurationIsOneLinePerProblemAndNoStart() throws {
+        let directory = try TemporaryDirectory.make("badconfig")
+        let path = directory + "/cratefeed.toml"
+        try """
+            [mqtt]
+            qos = 3
+            [batch]
+            max_row = 10
+            """.write(toFile: path, atomically: false, encoding: .utf8)
+        let run = try CratefeedRun.run(["run", "--config", path])
+        #expect(run.status == 2)
+        let lines = run.stderr.split(separator: "\n")
+        #expect(lines.count >= 3)
+        #expect(lines.allSatisfy { $0.hasPrefix(path) })
+        #expect(run.stderr.contains("mqtt.qos"))
+        #expect(run.stderr.contains("max_rows"))
+        #expect(run.stderr.contains("route"))
+    }
+
+    @Test func twoInstancesInASharedGroupSplitTheStream() async throws {
+        let pipeline = try TestPipeline()
+        defer { pipeline.stop() }
+        let table = pipeline.table("shared")
+        let shared = "shared_group = \"cratefeed-\(pipeline.suffix)\""
+        let first = try pipeline.startDaemon(
+            pipeline.config(routes: Self.route(table), spool: pipeline.directory + "/spool-a", clientID: "a-\(pipeline.suffix)", mqttExtra: shared),
+            name: "a")
+        let second = try pipeline.startDaemon(
+            pipeline.config(routes: Self.route(table), spool: pipeline.directory + "/spool-b", clientID: "b-\(pipeline.suffix)", mqttExtra: shared),
+            name: "b")
+        try pipeline.broker.publish(topic: "sensors/dev1/env", lines: Self.lines(0..<Self.readings))
+        try await Self.expectEachOnce(pipeline, table, Self.readings)
+        first.stop()
+        second.stop()
+        let received = [first, second].map { Self.received(fromLog: $0.log) }
+        #expect(received.allSatisfy { $0 > 0 }, "each instance took part: \(received)")
+        #expect(received.reduce(0, +) == Self.readings, "each reading went to one instance: \(received)")
+    }
+
+    /// The message count from the daemon's stop line: "stopped: ... (N messages received)".
+    static func received(fromLog log: String) -> Int {
+        guard let range = log.range(of: #"\((\d+) messages received\)"#, options: .regularExpression) else { return -1 }
+        return Int(log[range].filter(\.isNumber)) ?? -1
+    }
+}

@@ -1,0 +1,193 @@
+import CrateDB
+import Foundation
+import IntegrationSupport
+import Testing
+
+/// The durability issue's fault tests: each one injects a fault while a QoS 1 stream flows and checks that
+/// nothing is lost or stored twice. Sizes come from the environment, with small defaults for CI:
+/// FAULT_READINGS (M), FAULT_KILLS (K).
+@Suite struct FaultTests {
+    static let readings = Int(ProcessInfo.processInfo.environment["FAULT_READINGS"] ?? "") ?? 600
+    static let kills = Int(ProcessInfo.processInfo.environment["FAULT_KILLS"] ?? "") ?? 3
+    static let topic = "sensors/dev1/env"
+
+    static func route(_ table: String) -> String {
+        """
+        [[route]]
+        topic = "sensors/+device/+sensor"
+        format = "json"
+        table = "\(table)"
+        timestamp = "ts"
+        """
+    }
+
+    /// Waits until the reading numbered `sentinel` is stored (it was published last, on the same topic, so
+    /// every reading before it that will ever be stored is stored), then counts.
+    static func settle(_ pipeline: TestPipeline, _ table: String, sentinel: Int) async throws -> (stored: Int, distinct: Int) {
+        try pipeline.broker.publish(topic: topic, lines: [#"{"seq": \#(sentinel), "ts": \#(1_767_225_600_000 + sentinel)}"#])
+        let found = try await pipeline.waitForCount(table, 1, where: "payload['seq'] = \(sentinel)", timeout: 120)
+        #expect(found == 1, "the last reading never arrived")
+        let rows = try await pipeline.query(
+            "SELECT count(*), count(DISTINCT payload['seq']) FROM \(table) WHERE payload['seq'] < \(sentinel)", refresh: table)
+        return (Int(rows[0][0].intValue ?? 0), Int(rows[0][1].intValue ?? 0))
+    }
+
+    // 1. kill -9 at random moments during the stream, restarting each time.
+    @Test func killNineAtRandomMomentsLosesAtMostOneReadingPerKill() async throws {
+        let pipeline = try TestPipeline()
+        defer { pipeline.stop() }
+        let table = pipeline.table("killnine")
+        let config = pipeline.config(routes: Self.route(table), batch: "max_rows = 100\nmax_delay = \"200ms\"")
+        var daemon = try pipeline.startDaemon(config)
+        let stream = try StreamPublisher(
+            broker: pipeline.broker, topic: Self.topic, range: 0..<Self.readings, seconds: Double(Self.kills) * 1.5)
+        var generator = SystemRandomNumberGenerator()
+        for kill in 1...Self.kills {
+            usleep(UInt32.random(in: 200_000...900_000, using: &generator))
+            daemon.signal(SIGKILL)
+            daemon.waitForExit(timeout: 10)
+            daemon = try pipeline.startDaemon(config, name: "restart-\(kill)")
+        }
+        stream.wait()
+        let (stored, distinct) = try await Self.settle(pipeline, table, sentinel: Self.readings)
+        let lost = Self.readings - distinct
+        let duplicated = stored - distinct
+        print("kill -9 fault test: M=\(Self.readings) K=\(Self.kills) stored=\(distinct) lost=\(lost) duplicated=\(duplicated)")
+        #expect(distinct >= Self.readings - Self.kills)
+        #expect(duplicated == 0)
+    }
+
+    // 2. One CrateDB node refusing, hanging, answering 503 or dropping connections mid-stream.
+    @Test func oneNodeFailingEveryWayMidStreamLosesAndDoublesNothing() async throws {
+        let pipeline = try TestPipeline(faults: true)
+        defer { pipeline.stop() }
+        let table = pipeline.table("nodefaults")
+        try pipeline.startDaemon(pipeline.config(routes: Self.route(table), batch: "max_rows = 20\nmax_delay = \"100ms\""))
+        let stream = try StreamPublisher(broker: pipeline.broker, topic: Self.topic, range: 0..<Self.readings, seconds: 4)
+        for mode in [StandIn.Mode.refuse, .hang, .unavailable, .drop, .healthy] {
+            try await pipeline.standIn!.set(node: 1, mode)
+            usleep(700_000)
+        }
+        stream.wait()
+        let (stored, distinct) = try await Self.settle(pipeline, table, sentinel: Self.readings)
+        #expect(distinct == Self.readings, "lost \(Self.readings - distinct)")
+        #expect(stored == distinct, "doubled \(stored - distinct)")
+    }
+
+    // 3. Every node down for a while: the spool grows, memory stays flat, then it drains.
+    @Test func everyNodeDownSpoolsWithFlatMemoryThenDrains() async throws {
+        let pipeline = try TestPipeline(faults: true)
+        defer { pipeline.stop() }
+        let table = pipeline.table("outage")
+        let spool = pipeline.directory + "/spool"
+        let daemon = try pipeline.startDaemon(pipeline.config(routes: Self.route(table), spool: spool))
+        let before = residentMegabytes(of: daemon.pid)
+        for node in 0..<3 { try await pipeline.standIn!.set(node: node, .refuse) }
+        let stream = try StreamPublisher(broker: pipeline.broker, topic: Self.topic, range: 0..<(Self.readings * 4), seconds: 1, padding: 300)
+        stream.wait()
+        #expect(daemon.notify.wait(for: "CrateDB 0/3", timeout: 30), "the status line shows the outage")
+        let spooled = directorySize(spool)
+        let during = residentMegabytes(of: daemon.pid)
+        #expect(spooled > Int64(Self.readings * 4 * 300), "the spool holds the backlog (\(spooled) bytes)")
+        #expect(during - before < 32, "memory grew from \(before) to \(during) MiB during the outage")
+        for node in 0..<3 { try await pipeline.standIn!.set(node: node, .healthy) }
+        let (stored, distinct) = try await Self.settle(pipeline, table, sentinel: Self.readings * 4)
+        #expect(distinct == Self.readings * 4 && stored == distinct)
+    }
+
+    // 4. Broker restart mid-stream.
+    @Test func brokerRestartMidStreamLosesNothing() async throws {
+        let pipeline = try TestPipeline()
+        defer { pipeline.stop() }
+        let table = pipeline.table("brokerrestart")
+        try pipeline.startDaemon(pipeline.config(routes: Self.route(table)))
+        try pipeline.broker.publish(topic: Self.topic, lines: (0..<(Self.readings / 2)).map(Self.line))
+        try pipeline.broker.restart()
+        try pipeline.broker.publish(topic: Self.topic, lines: ((Self.readings / 2)..<Self.readings).map(Self.line))
+        let (stored, distinct) = try await Self.settle(pipeline, table, sentinel: Self.readings)
+        #expect(distinct == Self.readings && stored == distinct)
+    }
+
+    // 5. Spool full: backpressure engages and releases.
+    @Test func aFullSpoolPausesMQTTAndResumesWhenDrained() async throws {
+        let pipeline = try TestPipeline(faults: true)
+        defer { pipeline.stop() }
+        let table = pipeline.table("backpressure")
+        let daemon = try pipeline.startDaemon(
+            pipeline.config(routes: Self.route(table), spoolExtra: "max_size = \"256KiB\"\nsegment_size = \"32KiB\""))
+        for node in 0..<3 { try await pipeline.standIn!.set(node: node, .refuse) }
+        let total = Self.readings * 2
+        let stream = try StreamPublisher(broker: pipeline.broker, topic: Self.topic, range: 0..<total, seconds: 1, padding: 400)
+        stream.wait()
+        #expect(daemon.notify.wait(for: "backpressure", timeout: 30), "the status line shows backpressure")
+        #expect(daemon.log.contains("backpressure on"))
+        for node in 0..<3 { try await pipeline.standIn!.set(node: node, .healthy) }
+        let (stored, distinct) = try await Self.settle(pipeline, table, sentinel: total)
+        #expect(distinct == total && stored == distinct)
+        #expect(daemon.log.contains("backpressure off"))
+    }
+
+    // 6. SIGTERM mid-stream, then start again.
+    @Test func sigtermMidStreamAndRestartLosesNothing() async throws {
+        let pipeline = try TestPipeline()
+        defer { pipeline.stop() }
+        let table = pipeline.table("sigterm")
+        let config = pipeline.config(routes: Self.route(table), batch: "max_rows = 50\nmax_delay = \"2s\"")
+        let daemon = try pipeline.startDaemon(config)
+        let stream = try StreamPublisher(broker: pipeline.broker, topic: Self.topic, range: 0..<Self.readings, seconds: 2)
+        usleep(800_000)
+        daemon.signal(SIGTERM)
+        #expect(daemon.waitForExit(timeout: 40) == 0)
+        #expect(daemon.notify.received().contains { $0.contains("STOPPING=1") })
+        try pipeline.startDaemon(config, name: "after-sigterm")
+        stream.wait()
+        let (stored, distinct) = try await Self.settle(pipeline, table, sentinel: Self.readings)
+        #expect(distinct == Self.readings && stored == distinct)
+    }
+
+    // 7. A spool with a torn tail and a flipped byte.
+    @Test func aDamagedSpoolStillStartsReplaysTheRestAndReportsTheDamage() async throws {
+        let pipeline = try TestPipeline(faults: true)
+        defer { pipeline.stop() }
+        let table = pipeline.table("damaged")
+        let spool = pipeline.directory + "/spool"
+        let config = pipeline.config(routes: Self.route(table), spool: spool)
+        let first = try pipeline.startDaemon(config)
+        for node in 0..<3 { try await pipeline.standIn!.set(node: node, .refuse) }
+        let count = 50
+        try pipeline.broker.publish(topic: Self.topic, lines: (0..<count).map(Self.line))
+        #expect(first.notify.wait(for: "backlog \(count)", timeout: 30), "all readings spooled")
+        first.signal(SIGKILL)
+        first.waitForExit(timeout: 10)
+
+        let segments = try FileManager.default.contentsOfDirectory(atPath: spool).filter { $0.hasSuffix(".spool") }.sorted()
+        let segment = try #require(segments.last)
+        let path = spool + "/" + segment
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        // Flip a byte inside the payload of a reading in the middle, and tear the tail: a half-written record.
+        let middle = try #require(Self.offset(of: #""seq": 25,"#, in: bytes))
+        bytes[middle + 3] ^= 0x20
+        let tail = Array(bytes[(bytes.count - 60)...])
+        bytes += tail.prefix(30)
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+
+        for node in 0..<3 { try await pipeline.standIn!.set(node: node, .healthy) }
+        let second = try pipeline.startDaemon(config, name: "after-damage")
+        let (stored, distinct) = try await Self.settle(pipeline, table, sentinel: count)
+        #expect(distinct == count - 1, "every reading but the damaged one replays")
+        #expect(stored == distinct)
+        let deadLetters = pipeline.table("dead_letters")
+        #expect(try await pipeline.waitForCount(deadLetters, 2, where: "reason LIKE 'damaged spool record%'") == 2)
+        #expect(second.log.contains("spool: set aside"))
+    }
+
+    static func line(_ seq: Int) -> String {
+        #"{"seq": \#(seq), "ts": \#(1_767_225_600_000 + seq), "pad": ""}"#
+    }
+
+    static func offset(of text: String, in bytes: [UInt8]) -> Int? {
+        let needle = Array(text.utf8)
+        guard bytes.count >= needle.count else { return nil }
+        return (0...(bytes.count - needle.count)).first { Array(bytes[$0..<($0 + needle.count)]) == needle }
+    }
+}
