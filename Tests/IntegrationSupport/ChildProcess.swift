@@ -34,10 +34,13 @@ public final class ChildProcess: @unchecked Sendable {
         posix_spawnattr_setsigdefault(&attributes, &defaults)
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
 
+        // Pipes are close-on-exec, so children spawned at the same time by other tests do not hold their ends
+        // open (a mosquitto_pub would never see the end of its input); dup2 in the child clears the flag.
         var inputPipe: [Int32] = [-1, -1]
         var outputPipe: [Int32] = [-1, -1]
         if pipeStdin {
             pipe(&inputPipe)
+            inputPipe.forEach { _ = fcntl($0, F_SETFD, FD_CLOEXEC) }
             posix_spawn_file_actions_adddup2(&actions, inputPipe[0], 0)
             posix_spawn_file_actions_addclose(&actions, inputPipe[1])
         } else {
@@ -46,6 +49,7 @@ public final class ChildProcess: @unchecked Sendable {
         let sink = output ?? "/dev/null"
         if pipeStdout {
             pipe(&outputPipe)
+            outputPipe.forEach { _ = fcntl($0, F_SETFD, FD_CLOEXEC) }
             posix_spawn_file_actions_adddup2(&actions, outputPipe[1], 1)
             posix_spawn_file_actions_addclose(&actions, outputPipe[0])
         } else {

@@ -9,8 +9,8 @@ import Synchronization
 /// callback, and reconnects with capped exponential backoff. Every libmosquitto call after `start()` happens
 /// on that thread; `pause()`, `resume()` and `stop()` only raise flags the loop acts on within 250 ms.
 ///
-/// Acknowledgements are queued (see `MosquittoHandle`) and written after the round's callbacks have returned,
-/// in one burst: a message is acknowledged to the broker only once the delegate has taken it.
+/// Acknowledgements are queued (see `MosquittoHandle`) and written once the callback that delivered the
+/// message has returned: a message is acknowledged to the broker only after the delegate has taken it.
 ///
 /// Backpressure: `pause()` disconnects cleanly and stays away until `resume()`. With a persistent session
 /// (the default) the broker keeps queueing QoS 1/2 messages meanwhile, up to its `max_queued_messages`.

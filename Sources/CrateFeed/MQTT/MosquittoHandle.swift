@@ -68,11 +68,12 @@ final class MosquittoHandle {
 
     private func configure() throws {
         // "Threaded" here means only that libmosquitto queues outgoing packets instead of writing each at once;
-        // one thread still makes every call. The owner's loop writes the queue after handling what it read:
-        // - acknowledgements (PUBACK, PUBREC, PUBCOMP) leave only after the message callback has returned, so
-        //   a reading is acknowledged to the broker only once the delegate has it (libmosquitto otherwise
-        //   sends PUBACK before calling on_message);
-        // - packets go out back to back, so TCP coalesces them and the broker reads many per wake-up.
+        // one thread still makes every call, and its loop writes the queue when it chooses:
+        // - MQTTClient: acknowledgements (PUBACK, PUBREC, PUBCOMP) leave only after the message callback has
+        //   returned, so a reading is acknowledged to the broker only once the delegate has it (libmosquitto
+        //   otherwise sends PUBACK before calling on_message);
+        // - MQTTPublisher: PUBLISH packets go out back to back, so TCP coalesces them and the broker reads many
+        //   per wake-up instead of one.
         try MQTTError.check(mosquitto_threaded_set(pointer, true), "cannot set up the MQTT client")
         let version = settings.protocolVersion == .v5 ? MQTT_PROTOCOL_V5 : MQTT_PROTOCOL_V311
         try MQTTError.check(

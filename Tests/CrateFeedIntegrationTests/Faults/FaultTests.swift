@@ -114,7 +114,9 @@ import Testing
         defer { pipeline.stop() }
         let table = pipeline.table("backpressure")
         let daemon = try pipeline.startDaemon(
-            pipeline.config(routes: Self.route(table), spoolExtra: "max_size = \"256KiB\"\nsegment_size = \"32KiB\""))
+            pipeline.config(
+                routes: Self.route(table), mqttExtra: "max_message_size = \"16KiB\"",
+                spoolExtra: "max_size = \"256KiB\"\nsegment_size = \"32KiB\""))
         for node in 0..<3 { try await pipeline.standIn!.set(node: node, .refuse) }
         let total = Self.readings * 2
         let stream = try StreamPublisher(broker: pipeline.broker, topic: Self.topic, range: 0..<total, seconds: 1, padding: 400)
