@@ -2,7 +2,8 @@ import CrateDB
 import Logging
 
 /// The MQTT side of the daemon: each message is appended to the spool inside libmosquitto's callback,
-/// before the callback returns, so a crash loses at most the message whose callback was running.
+/// before the callback returns. The client sends the PUBACK only after the callback, so a crash inside it gets
+/// the message redelivered; at worst a crash loses the one message whose callback was running.
 ///
 /// When the spool is full the client is paused (disconnected: the broker's persistent session queues QoS 1/2
 /// messages) and resumed once the backlog drains below the spool's resume size. Nothing is dropped locally.
@@ -30,13 +31,13 @@ final class MessageIntake: MQTTClientDelegate, @unchecked Sendable {
             _ = try spool.append(
                 topic: message.topic, payload: message.payload, receivedAt: WallClock.microseconds(), qos: UInt8(message.qos))
         } catch {
-            // The broker already has our acknowledgement; the message cannot be kept. Say so loudly, naming
-            // it, and stop taking more until the spool works again.
+            // Close the connection before this message is acknowledged: the broker keeps it (and any after it)
+            // in the persistent session and sends it again once the spool works and MQTT resumes.
             let topic = String(decoding: message.topic, as: UTF8.self)
             logger.critical(
-                "cannot write a message on \(topic) to the spool, it is lost: \(error); pausing MQTT",
+                "cannot write a message on \(topic) to the spool: \(error); pausing MQTT without acknowledging it",
                 metadata: ["event": "spool_error", "topic": "\(topic)", "ratelimit_key": "spool_append"])
-            pause(client, reason: "the spool cannot be written")
+            pause(client, reason: "the spool cannot be written", acknowledge: false)
             return
         }
         stats.update { $0.messagesSpooled += 1 }
@@ -60,13 +61,15 @@ final class MessageIntake: MQTTClientDelegate, @unchecked Sendable {
         logger.error("MQTT: \(problem)", metadata: ["event": "mqtt_problem", "ratelimit_key": "mqtt_problem"])
     }
 
-    private func pause(_ client: MQTTClient, reason: String) {
+    private func pause(_ client: MQTTClient, reason: String, acknowledge: Bool = true) {
+        // Even when already paused: a message that still arrives and cannot be kept must not be acknowledged.
+        if !acknowledge { client.pauseWithoutAcknowledging() }
         let changed = paused.withLock { paused -> Bool in
             defer { paused = true }
             return !paused
         }
         guard changed else { return }
-        client.pause()
+        if acknowledge { client.pause() }
         logger.warning(
             "backpressure on: \(reason); MQTT paused, the broker queues messages until the backlog drains",
             metadata: CrateFeedEvent.backpressureOn.metadata())

@@ -23,11 +23,13 @@ final class TableManager: @unchecked Sendable {
         let connection = self.connection
         do {
             _ = try runBlocking { try await connection.execute(statement) }
-            logger.info("table \(key) is ready", metadata: ["table": "\(key)", "event": "table_ready"])
         } catch let error as CrateDBError where error.serverError?.isRelationExists == true {
             // CREATE BLOB TABLE has no IF NOT EXISTS; an existing one is what we want.
         }
-        ready.withLock { _ = $0.insert(key) }
+        // Several lanes may have raced to create it; one line says it is there.
+        if ready.withLock({ $0.insert(key).inserted }) {
+            logger.info("table \(key) is ready", metadata: ["table": "\(key)", "event": "table_ready"])
+        }
     }
 
     func ensureBlobTable(_ table: String) throws {
