@@ -167,7 +167,7 @@ final class Batcher: @unchecked Sendable {
                     record, route: route, batch: batch, time: row.timestamp ?? receivedAtMillis,
                     receivedAtMillis: receivedAtMillis, rowIndex: rowIndex)
                 batch.append(UInt8(ascii: ","))
-                batch.append(row.payload)
+                writePayloadColumns(row.payload, layout: route.layout, batch: batch)
                 batch.endRow(route: route.index)
                 for blob in row.blobs {
                     batch.add(PendingBlob(table: route.blobTable ?? "\(route.layout.table)_blobs", digest: blob.digest, bytes: blob.bytes))
@@ -179,6 +179,25 @@ final class Batcher: @unchecked Sendable {
         }
         if let failure {
             deadLetter(record, lane: lane, route: route, reason: "cannot decode the \(route.format.rawValue) payload: \(failure)")
+        }
+    }
+
+    /// The default layout takes the payload object whole (spliced, not re-encoded); a mapped layout takes the
+    /// value at each mapped field path, or null where the payload has none.
+    private func writePayloadColumns(_ payload: UnsafeRawBufferPointer, layout: TableLayout, batch: Batch) {
+        guard case .mapped(let columns) = layout.kind else {
+            batch.append(payload)
+            return
+        }
+        let scanner = JSONScanner(payload)
+        let root = try? scanner.validate()
+        for (position, column) in columns.enumerated() {
+            if position > 0 { batch.append(UInt8(ascii: ",")) }
+            if let root, let value = scanner.value(at: column.path, in: root) {
+                batch.append(UnsafeRawBufferPointer(rebasing: payload[value.range]))
+            } else {
+                batch.withBody { $0.append(contentsOf: "null".utf8) }
+            }
         }
     }
 

@@ -175,3 +175,36 @@ import Testing
         #expect(try await pipeline.connection.blobContainer("\(cameras)_blobs").exists(SHA1.hexDigest(picture)))
     }
 }
+
+/// A route with `[route.columns]` writes payload fields into the columns of a table that already exists.
+@Suite struct MappedColumnTests {
+    @Test func payloadFieldsGoToTheirColumns() async throws {
+        let pipeline = try TestPipeline()
+        defer { pipeline.stop() }
+        let table = pipeline.table("climate")
+        try await pipeline.connection.execute(
+            """
+            CREATE TABLE \(table) (id TEXT PRIMARY KEY, ts TIMESTAMP WITH TIME ZONE, received_at TIMESTAMP WITH TIME ZONE,
+              topic TEXT, room TEXT, temp DOUBLE, hum DOUBLE)
+            """)
+        try pipeline.startDaemon(
+            pipeline.config(routes: """
+                [[route]]
+                topic = "rooms/+room"
+                format = "json"
+                table = "\(table)"
+                timestamp = "ts"
+
+                [route.columns]
+                "values.temperature" = "temp"
+                humidity = "hum"
+                """))
+        try pipeline.broker.publish(topic: "rooms/kitchen", lines: [
+            #"{"ts": 1767225600000, "values": {"temperature": 21.5}, "humidity": 40.5}"#,
+            #"{"ts": 1767225601000, "values": {}}"#,
+        ])
+        #expect(try await pipeline.waitForCount(table, 2) == 2)
+        let rows = try await pipeline.query("SELECT room, temp, hum FROM \(table) ORDER BY ts", refresh: table)
+        #expect(rows == [["kitchen", 21.5, 40.5], ["kitchen", nil, nil]])
+    }
+}
