@@ -81,7 +81,8 @@ import Testing
     @Test func aSetAsideNodeComesBackAfterTheRetryInterval() async throws {
         let standIn = try StandIn.start(nodes: 2)
         defer { standIn.stop() }
-        let connection = try connect(standIn, timeout: 2, retryInterval: 0.5)
+        // Long enough that the checks right after the failure run within it, even on a loaded machine.
+        let connection = try connect(standIn, timeout: 2, retryInterval: 3)
         defer { connection.close() }
         try await standIn.set(node: 0, .refuse)
         for _ in 0..<2 { try await connection.execute("SELECT 1") }
@@ -89,7 +90,7 @@ import Testing
         try await standIn.set(node: 0, .healthy)
         let before = try await standIn.requests(node: 0)
         // Wait on the real signal: node 0 receiving a request again, with a deadline.
-        let deadline = Date().addingTimeInterval(10)
+        let deadline = Date().addingTimeInterval(20)
         while try await standIn.requests(node: 0) == before, Date() < deadline {
             try await connection.execute("SELECT 1")
         }

@@ -1,0 +1,69 @@
+import CrateDB
+import Foundation
+import IntegrationSupport
+import Testing
+
+/// `cratefeed run` talking to systemd through NOTIFY_SOCKET: READY, STATUS, WATCHDOG cadence, RELOADING on
+/// SIGHUP (and a bad file kept out), STOPPING on SIGTERM.
+@Suite struct SystemdDaemonTests {
+    static func route(_ table: String) -> String {
+        """
+        [[route]]
+        topic = "sensors/+device/+sensor"
+        table = "\(table)"
+        """
+    }
+
+    @Test func watchdogPingsAtHalfTheIntervalWhileThePipelineRuns() async throws {
+        let pipeline = try TestPipeline()
+        defer { pipeline.stop() }
+        let directory = pipeline.directory + "/watchdog"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let daemon = try DaemonProcess(
+            config: pipeline.config(routes: Self.route(pipeline.table("wd"))), directory: directory,
+            environment: ["WATCHDOG_USEC": "1000000"])
+        defer { daemon.stop() }
+        // A watchdog of 1 s means a ping every 0.5 s: at least three in two seconds, and STATUS lines besides.
+        let start = daemon.notify.received().count
+        let deadline = Date().addingTimeInterval(20)
+        while daemon.notify.received().dropFirst(start).filter({ $0.contains("WATCHDOG=1") }).count < 3, Date() < deadline {
+            usleep(100_000)
+        }
+        #expect(daemon.notify.received().dropFirst(start).filter { $0.contains("WATCHDOG=1") }.count >= 3)
+        #expect(daemon.notify.wait(for: "STATUS=", timeout: 10))
+        #expect(daemon.notify.received().contains { $0.contains("CrateDB 3/3 nodes") || $0.contains("CrateDB 1/1 nodes") })
+    }
+
+    @Test func sighupReloadsAGoodFileAndKeepsTheOldOneForABadFile() async throws {
+        let pipeline = try TestPipeline()
+        defer { pipeline.stop() }
+        let first = pipeline.table("before")
+        let second = pipeline.table("after")
+        let daemon = try pipeline.startDaemon(pipeline.config(routes: Self.route(first)))
+
+        // A file with a problem: rejected, logged, the running configuration stays.
+        try "[mqtt]\nqos = 7\n".write(toFile: daemon.configPath, atomically: false, encoding: .utf8)
+        daemon.signal(SIGHUP)
+        let deadline = Date().addingTimeInterval(20)
+        while !daemon.log.contains("reload rejected"), Date() < deadline { usleep(50_000) }
+        #expect(daemon.log.contains("reload rejected") && daemon.log.contains("mqtt.qos"))
+        #expect(!daemon.notify.received().contains { $0.contains("RELOADING=1") })
+        try pipeline.broker.publish(topic: "sensors/dev1/env", lines: [#"{"n": 1}"#])
+        #expect(try await pipeline.waitForCount(first, 1) == 1)
+
+        // A good file: RELOADING=1 with MONOTONIC_USEC, then READY=1, and the new route is used.
+        let before = daemon.notify.received().count
+        try pipeline.config(routes: Self.route(second)).write(toFile: daemon.configPath, atomically: false, encoding: .utf8)
+        daemon.signal(SIGHUP)
+        #expect(daemon.notify.wait(for: "RELOADING=1", timeout: 30, after: before))
+        #expect(daemon.notify.received().dropFirst(before).contains { $0.contains("MONOTONIC_USEC=") })
+        #expect(daemon.notify.wait(for: "READY=1", timeout: 30, after: before))
+        try pipeline.broker.publish(topic: "sensors/dev1/env", lines: [#"{"n": 2}"#])
+        #expect(try await pipeline.waitForCount(second, 1) == 1)
+        #expect(try await pipeline.count(first) == 1)
+
+        daemon.signal(SIGTERM)
+        #expect(daemon.waitForExit(timeout: 30) == 0)
+        #expect(daemon.notify.received().contains { $0.contains("STOPPING=1") })
+    }
+}
