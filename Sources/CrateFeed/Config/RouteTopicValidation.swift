@@ -1,8 +1,8 @@
 /// Checks a route's topic filter with the router's own parser, so the configuration accepts exactly the
 /// filters the daemon can run.
 enum RouteTopicValidation {
-    /// Columns cratefeed's own table layouts write, which a named wildcard may not take.
-    /// LEAD: the same set as `PipelinePlan.reservedColumns`; keep one of the two.
+    /// Columns cratefeed's own table layouts write, which a named wildcard may not take; the pipeline checks
+    /// the same set.
     static let reservedColumns: Set<String> = [
         "id", "ts", "received_at", "topic", "payload", "month", "digest", "size", "content_type",
     ]

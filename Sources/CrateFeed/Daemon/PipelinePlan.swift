@@ -48,9 +48,7 @@ struct PipelinePlan {
     }
 
     /// Column names every default layout has; a wildcard may not take one of them.
-    static let reservedColumns: Set<String> = [
-        "id", "ts", "received_at", "topic", "payload", "month", "digest", "size", "content_type",
-    ]
+    static var reservedColumns: Set<String> { RouteTopicValidation.reservedColumns }
 
     static func layout(for settings: RouteSettings, filter: TopicFilter) -> TableLayout {
         if !settings.columns.isEmpty {
