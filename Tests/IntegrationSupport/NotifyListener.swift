@@ -40,6 +40,7 @@ public final class NotifyListener: @unchecked Sendable {
     /// Stops reading and closes the socket.
     public func close() {
         stopped.withLock { $0 = true }
+        unlink(path)
     }
 
     /// Every datagram received so far (each may hold several newline-separated assignments).

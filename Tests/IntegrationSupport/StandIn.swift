@@ -8,6 +8,8 @@ public final class StandIn: @unchecked Sendable {
     public let controlURL: String
     public let dataDir: String
     private let process: ChildProcess
+    /// A data directory the stand-in made itself is removed when it stops.
+    private let ownsDataDir: Bool
     private let control: HTTPTransport
 
     public static var repositoryRoot: String {
@@ -19,6 +21,7 @@ public final class StandIn: @unchecked Sendable {
     /// Starts the stand-in and waits until it has printed every node URL and its control URL.
     public static func start(nodes: Int = 3, arguments: [String] = [], dataDir: String? = nil) throws -> StandIn {
         let directory = try dataDir ?? TemporaryDirectory.make("standin")
+        let owned = dataDir == nil
         let python = ProcessInfo.processInfo.environment["STANDIN_PYTHON"] ?? "python3"
         // The stand-in's log goes to a file beside its data, not into the test output.
         let process = try ChildProcess(
@@ -39,10 +42,11 @@ public final class StandIn: @unchecked Sendable {
         }
         return StandIn(
             urls: lines.dropLast().filter { $0.hasPrefix("http") }, controlURL: String(controlLine.dropFirst(8)),
-            dataDir: directory, process: process)
+            dataDir: directory, ownsDataDir: owned, process: process)
     }
 
-    private init(urls: [String], controlURL: String, dataDir: String, process: ChildProcess) {
+    private init(urls: [String], controlURL: String, dataDir: String, ownsDataDir: Bool, process: ChildProcess) {
+        self.ownsDataDir = ownsDataDir
         self.urls = urls
         self.controlURL = controlURL
         self.dataDir = dataDir
@@ -55,6 +59,10 @@ public final class StandIn: @unchecked Sendable {
     /// Stops the stand-in (SIGTERM, then SIGKILL if it does not exit) and waits for it.
     public func stop() {
         process.stop(timeout: 10)
+        if ownsDataDir {
+            try? FileManager.default.removeItem(atPath: dataDir)
+            try? FileManager.default.removeItem(atPath: dataDir + ".log")
+        }
     }
 
     public enum Mode: String {
