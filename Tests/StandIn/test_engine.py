@@ -902,8 +902,15 @@ class SinkTest(EngineCase):
         self.assertEqual(outcome.body["rowcount"], 1)
         self.assertFalse(outcome.bulk)
 
-    def test_rejects_anything_else(self):
-        for data in (body_of("SELECT 1", bulk_args=[[]]), body_of(self.STMT, bulk_args=[[1]]),
+    def test_other_statements_run_as_usual(self):
+        outcome = self.sink(body_of("CREATE TABLE IF NOT EXISTS sunk (a INTEGER)"))
+        self.assertEqual(outcome.status, 200)
+        self.assertEqual(self.sink(body_of("SELECT count(*) FROM sunk")).body["rows"], [[0]])
+        outcome = self.sink(body_of("SELECT 1", bulk_args=[[]]))
+        self.assertEqual((outcome.status, outcome.body["error"]["code"]), (400, 4004))
+
+    def test_rejects_malformed_inserts(self):
+        for data in (body_of(self.STMT, bulk_args=[[1]]),
                      body_of(self.STMT, bulk_args=[[1, 2, 3]]), b"", b"{oops", body_of("INSERT INTO", bulk_args=[])):
             outcome = self.sink(data)
             self.assertEqual(outcome.status, 400, data)
