@@ -9,8 +9,22 @@ public final class BrokerProcess: @unchecked Sendable {
 
     public var url: String { "mqtt://127.0.0.1:\(port)" }
 
-    public init() throws {
-        port = try FreePort.next()
+    /// A free port can be taken by another test between choosing and binding it, so a broker that does not
+    /// come up is tried again on another port.
+    public convenience init() throws {
+        var attempt = 1
+        while true {
+            do {
+                try self.init(port: try FreePort.next())
+                return
+            } catch let error as TestSupportError where attempt < 4 && error.description.contains("did not start") {
+                attempt += 1
+            }
+        }
+    }
+
+    private init(port: Int) throws {
+        self.port = port
         directory = NSTemporaryDirectory() + "cratefeed-broker-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let config = """

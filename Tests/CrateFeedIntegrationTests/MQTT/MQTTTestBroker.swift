@@ -22,8 +22,22 @@ final class MQTTTestBroker: @unchecked Sendable {
     var host: String { "127.0.0.1" }
     var url: String { "mqtt://127.0.0.1:\(port)" }
 
-    init(_ options: Options = Options()) throws {
-        port = try FreePort.next()
+    /// A free port can be taken by another test between choosing and binding it, so a broker that does not
+    /// come up is tried again on another port.
+    convenience init(_ options: Options = Options()) throws {
+        var attempt = 1
+        while true {
+            do {
+                try self.init(options, port: try FreePort.next())
+                return
+            } catch let error as TestSupportError where attempt < 4 && error.description.contains("did not start") {
+                attempt += 1
+            }
+        }
+    }
+
+    private init(_ options: Options, port: Int) throws {
+        self.port = port
         directory = NSTemporaryDirectory() + "cratefeed-mqtt-broker-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var config = [
