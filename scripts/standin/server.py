@@ -392,6 +392,7 @@ class Node:
             self._open_listener()
 
     def _open_listener(self) -> None:
+        self._release_port()
         family = socket.AF_INET6 if ":" in self.cluster.host else socket.AF_INET
         listener = socket.socket(family, socket.SOCK_STREAM)
         try:
@@ -417,6 +418,25 @@ class Node:
         self._listener.close()
         self._listener = None
 
+    def _hold_port(self) -> None:
+        """While refusing, keep the port bound but not listening: connections are refused (RST) as on a
+        closed port, and no other program (another test's server on an ephemeral port) can take it meanwhile."""
+        family = socket.AF_INET6 if ":" in self.cluster.host else socket.AF_INET
+        holder = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            holder.bind((self.cluster.host, self.port))
+        except OSError:
+            holder.close()
+            return
+        self._port_holder = holder
+
+    def _release_port(self) -> None:
+        holder = getattr(self, "_port_holder", None)
+        if holder is not None:
+            holder.close()
+            self._port_holder = None
+
     def _accept_loop(self, listener: socket.socket) -> None:
         while True:
             try:
@@ -429,6 +449,7 @@ class Node:
     def close(self) -> None:
         with self._lock:
             self._close_listener()
+            self._release_port()
             connections = list(self._connections)
             self._mode_changed.set()
         for conn in connections:
@@ -440,6 +461,7 @@ class Node:
         with self._lock:
             if mode == "refuse":
                 self._close_listener()
+                self._hold_port()
                 # A refusing node is a node that is down: its open connections die with it.
                 to_abort = list(self._connections)
             else:
