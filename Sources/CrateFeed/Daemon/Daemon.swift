@@ -16,7 +16,11 @@ public final class Daemon: @unchecked Sendable {
     private let stats = PipelineStats()
     private let spool: Spool
     private var connection: Connection
-    private var runtime: PipelineRuntime
+    private var runtime: PipelineRuntime {
+        didSet { runtimeForHealth.withLock { $0 = runtime } }
+    }
+    /// The same runtime, for the health thread's watchdog probe.
+    private let runtimeForHealth: Locked<PipelineRuntime>
     private var mqtt: MQTTClient?
     private var health: HealthReporter?
     private let intake: MessageIntake
@@ -33,6 +37,7 @@ public final class Daemon: @unchecked Sendable {
         let plan = try PipelinePlan(configuration: configuration)
         runtime = PipelineRuntime(
             plan: plan, configuration: configuration, spool: spool, connection: connection, stats: stats, logger: logger)
+        runtimeForHealth = Locked(runtime)
         intake = MessageIntake(spool: spool, stats: stats, logger: logger)
         intake.runtime = runtime
     }
@@ -122,8 +127,7 @@ public final class Daemon: @unchecked Sendable {
     }
 
     private func startHealth() {
-        let runtimeBox = Locked(runtime)
-        intake.runtimeBox = runtimeBox
+        let runtimeBox = runtimeForHealth
         let requestTimeout = configuration.cratedb.timeout
         let reporter = HealthReporter(
             notifier: notifier, statusInterval: configuration.systemd.statusInterval,
@@ -197,7 +201,6 @@ public final class Daemon: @unchecked Sendable {
         runtime = PipelineRuntime(
             plan: plan, configuration: next, spool: spool, connection: connection, stats: stats, logger: logger)
         intake.runtime = runtime
-        intake.runtimeBox?.withLock { $0 = runtime }
         runtime.start()
         readySent = false
         do {

@@ -11,9 +11,8 @@ final class MessageIntake: MQTTClientDelegate, @unchecked Sendable {
     private let spool: Spool
     private let stats: PipelineStats
     private let logger: Logger
-    /// Set by the daemon; swapped on reload.
+    /// Set by the daemon; swapped on reload while the MQTT client is stopped.
     var runtime: PipelineRuntime?
-    var runtimeBox: Locked<PipelineRuntime>?
     weak var client: MQTTClient?
     var onConnect: (() -> Void)?
     private let paused = Locked(false)
