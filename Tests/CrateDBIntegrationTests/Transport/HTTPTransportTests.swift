@@ -1,3 +1,4 @@
+import IntegrationSupport
 import CrateDB
 import Foundation
 import Testing

@@ -1,3 +1,4 @@
+import IntegrationSupport
 import CrateFeed
 import Foundation
 import Testing
@@ -5,7 +6,7 @@ import Testing
 /// MQTTClient over TLS with a CA the test makes: verification on by default, off only when asked.
 @Suite struct MQTTTLSTests {
     @Test func verifiesTheBrokerAgainstTheConfiguredCA() throws {
-        let certificates = try MQTTTestCertificates()
+        let certificates = try TestCertificates()
         defer { certificates.remove() }
         let broker = try MQTTTestBroker(.init(tls: certificates))
         defer { broker.remove() }
@@ -27,7 +28,7 @@ import Testing
     }
 
     @Test func aBrokerCertificateFromAnotherCAIsRefused() throws {
-        let certificates = try MQTTTestCertificates()
+        let certificates = try TestCertificates()
         defer { certificates.remove() }
         let broker = try MQTTTestBroker(.init(tls: certificates))
         defer { broker.remove() }
@@ -55,7 +56,7 @@ import Testing
     }
 
     @Test func presentsAClientCertificateWhenTheBrokerRequiresOne() throws {
-        let certificates = try MQTTTestCertificates()
+        let certificates = try TestCertificates()
         defer { certificates.remove() }
         let broker = try MQTTTestBroker(.init(tls: certificates, requireClientCertificate: true))
         defer { broker.remove() }

@@ -10,7 +10,7 @@ final class MQTTTestBroker: @unchecked Sendable {
         /// user name -> password, written with `mosquitto_passwd -b`; anonymous clients are refused then.
         var users: [String: String] = [:]
         /// Serve TLS with this server certificate (signed by its CA).
-        var tls: MQTTTestCertificates?
+        var tls: TestCertificates?
         /// With `tls`: clients must present a certificate signed by the test CA.
         var requireClientCertificate = false
     }

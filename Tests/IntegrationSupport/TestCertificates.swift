@@ -2,16 +2,16 @@ import Foundation
 
 /// A throwaway PKI made with the openssl tool: a CA, a server certificate for IP 127.0.0.1 signed by it,
 /// a client certificate signed by it, and an unrelated second CA.
-struct TestCertificates {
-    let directory: URL
-    var caCert: String { path("ca.pem") }
-    var serverCert: String { path("server.pem") }
-    var serverKey: String { path("server.key") }
-    var clientCert: String { path("client.pem") }
-    var clientKey: String { path("client.key") }
-    var otherCACert: String { path("other-ca.pem") }
+public struct TestCertificates {
+    public let directory: URL
+    public var caCert: String { path("ca.pem") }
+    public var serverCert: String { path("server.pem") }
+    public var serverKey: String { path("server.key") }
+    public var clientCert: String { path("client.pem") }
+    public var clientKey: String { path("client.key") }
+    public var otherCACert: String { path("other-ca.pem") }
 
-    init() throws {
+    public init() throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("cratefeed-tls-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         try makeCA("ca")
@@ -20,7 +20,7 @@ struct TestCertificates {
         try makeLeaf("client", extensions: "extendedKeyUsage=clientAuth\n")
     }
 
-    func remove() {
+    public func remove() {
         try? FileManager.default.removeItem(at: directory)
     }
 
@@ -54,7 +54,7 @@ struct TestCertificates {
         try process.run()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            throw TestServerError.unexpectedOutput("openssl \(arguments.joined(separator: " ")) failed")
+            throw TestSupportError("openssl \(arguments.joined(separator: " ")) failed")
         }
     }
 }
