@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import CrateDB
 @testable import CrateFeed
 
 @Suite struct SpoolTests {
@@ -43,26 +44,43 @@ import Testing
         try spool.close()
     }
 
-    /// The MQTT thread appends while the pipeline thread reads and releases as it goes.
-    @Test func concurrentAppendReadAndRelease() async throws {
+    /// The MQTT thread appends while the pipeline thread reads and releases as it goes. Both sides run on their
+    /// own threads, as in the daemon: on the shared task pool a spinning reader could starve the writer.
+    @Test(arguments: [8192, 1024])
+    func concurrentAppendReadAndRelease(segmentSize: Int) throws {
         let directory = TemporarySpoolDirectory()
-        let spool = try Spool(configuration: directory.configuration(segmentSize: 8192))
-        let count = 20_000
-        let writer = Task.detached {
-            for n in 0..<count { try spool.append(.numbered(n)) }
-        }
+        let spool = try Spool(configuration: directory.configuration(segmentSize: segmentSize))
+        let count = Int(ProcessInfo.processInfo.environment["SPOOL_STRESS_RECORDS"] ?? "") ?? 20_000
+        let writerDone = DispatchSemaphore(value: 0)
+        let writerError = Locked<(any Error)?>(nil)
+        Thread {
+            defer { writerDone.signal() }
+            do {
+                for n in 0..<count { try spool.append(.numbered(n)) }
+            } catch {
+                writerError.withLock { $0 = error }
+            }
+        }.start()
         let reader = spool.makeReader()
         var received: [TestMessage] = []
-        let deadline = Date().addingTimeInterval(60)
-        while received.count < count && Date() < deadline {
+        var writerFinished = false
+        var emptyAfterWriterFinished = 0
+        // Once the writer is done, the reader must see everything without waiting: two empty reads are a stall.
+        while received.count < count && emptyAfterWriterFinished < 2 {
             guard let record = try reader.next() else {
-                await Task.yield()  // caught up: the writer is ahead of nothing
+                if writerFinished {
+                    emptyAfterWriterFinished += 1
+                } else {
+                    writerFinished = writerDone.wait(timeout: .now() + .milliseconds(1)) == .success
+                }
                 continue
             }
             received.append(TestMessage(record))
             if received.count % 1000 == 0 { try spool.release(upTo: reader.position) }
         }
-        try await writer.value
+        if !writerFinished { writerDone.wait() }
+        try writerError.withLock { if let error = $0 { throw error } }
+        #expect(received.count == count)
         #expect(received == (0..<count).map(TestMessage.numbered))
         try spool.release(upTo: reader.position)
         #expect(spool.backlog.bytes == 0 && spool.backlog.records == 0)
