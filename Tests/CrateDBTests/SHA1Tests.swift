@@ -25,6 +25,17 @@ import Testing
         #expect(hasher.finalizeHex() == SHA1.hexDigest(bytes))
     }
 
+    @Test func shortInputsInOneBlockMatchTheIncrementalHasher() {
+        for length in 0...55 {
+            let bytes = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 151 &+ 7) }
+            var hasher = SHA1()
+            hasher.update(bytes)
+            let expected = hasher.finalizeWords()
+            let words = bytes.withUnsafeBytes { SHA1.words(ofShort: $0) }
+            #expect([words.0, words.1, words.2, words.3, words.4] == [expected.0, expected.1, expected.2, expected.3, expected.4])
+        }
+    }
+
     @Test func millionAs() {
         #expect(SHA1.hexDigest([UInt8](repeating: UInt8(ascii: "a"), count: 1_000_000)) == "34aa973cd4c4daa4f61eeb2bdbad27316534016f")
     }

@@ -67,9 +67,30 @@ public struct SHA1: Sendable {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// The digest words of a message of at most 55 bytes: padded into one block on the stack, one compression.
+    /// For hashing many tiny inputs (row ids) without the incremental machinery.
+    public static func words(ofShort bytes: UnsafeRawBufferPointer) -> (UInt32, UInt32, UInt32, UInt32, UInt32) {
+        precondition(bytes.count <= 55, "SHA1.words(ofShort:) takes at most 55 bytes")
+        var hasher = SHA1(reservingPending: false)
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 64) { block in
+            block.initialize(repeating: 0)
+            if let base = bytes.baseAddress { block.baseAddress!.initialize(from: base.assumingMemoryBound(to: UInt8.self), count: bytes.count) }
+            block[bytes.count] = 0x80
+            let bitLength = UInt64(bytes.count) * 8
+            for index in 0..<8 { block[56 + index] = UInt8(truncatingIfNeeded: bitLength >> UInt64(56 - index * 8)) }
+            hasher.compress(UnsafePointer(block.baseAddress!))
+        }
+        return hasher.state
+    }
+
+    private init(reservingPending: Bool) {
+        if reservingPending { pending.reserveCapacity(64) }
+    }
+
     private mutating func compress(_ block: UnsafePointer<UInt8>) {
-        // A stack buffer for the message schedule: no allocation per 64-byte block.
+        // A stack buffer for the message schedule: no allocation per 64-byte block; raw pointers, no bounds checks.
         state = withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 80) { w in
+            let w = w.baseAddress!
             for i in 0..<16 {
                 w[i] = UInt32(block[i * 4]) << 24 | UInt32(block[i * 4 + 1]) << 16 | UInt32(block[i * 4 + 2]) << 8
                     | UInt32(block[i * 4 + 3])
@@ -79,21 +100,23 @@ public struct SHA1: Sendable {
                 w[i] = x << 1 | x >> 31
             }
             var (a, b, c, d, e) = state
-            for i in 0..<80 {
-                let f: UInt32
-                let k: UInt32
-                switch i {
-                case 0..<20: f = (b & c) | (~b & d); k = 0x5A82_7999
-                case 20..<40: f = b ^ c ^ d; k = 0x6ED9_EBA1
-                case 40..<60: f = (b & c) | (b & d) | (c & d); k = 0x8F1B_BCDC
-                default: f = b ^ c ^ d; k = 0xCA62_C1D6
-                }
-                let temp = (a << 5 | a >> 27) &+ f &+ e &+ k &+ w[i]
-                e = d
-                d = c
-                c = b << 30 | b >> 2
-                b = a
-                a = temp
+            // Four loops of 20 rounds: none branches on the round number.
+            var i = 0
+            while i < 20 {
+                let temp = (a << 5 | a >> 27) &+ ((b & c) | (~b & d)) &+ e &+ 0x5A82_7999 &+ w[i]
+                e = d; d = c; c = b << 30 | b >> 2; b = a; a = temp; i += 1
+            }
+            while i < 40 {
+                let temp = (a << 5 | a >> 27) &+ (b ^ c ^ d) &+ e &+ 0x6ED9_EBA1 &+ w[i]
+                e = d; d = c; c = b << 30 | b >> 2; b = a; a = temp; i += 1
+            }
+            while i < 60 {
+                let temp = (a << 5 | a >> 27) &+ ((b & c) | (b & d) | (c & d)) &+ e &+ 0x8F1B_BCDC &+ w[i]
+                e = d; d = c; c = b << 30 | b >> 2; b = a; a = temp; i += 1
+            }
+            while i < 80 {
+                let temp = (a << 5 | a >> 27) &+ (b ^ c ^ d) &+ e &+ 0xCA62_C1D6 &+ w[i]
+                e = d; d = c; c = b << 30 | b >> 2; b = a; a = temp; i += 1
             }
             return (state.0 &+ a, state.1 &+ b, state.2 &+ c, state.3 &+ d, state.4 &+ e)
         }

@@ -10,6 +10,7 @@ extension CrateDBSettings {
         configuration.retryInterval = retryInterval
         configuration.transport.requestTimeout = timeout
         configuration.transport.connectTimeout = connectTimeout
+        if !gzip { configuration.transport.gzipThreshold = nil }
         configuration.transport.tls = TLSConfiguration(
             verifyPeer: verifySSLCert, caCertPath: caCert, clientCertPath: certFile, clientKeyPath: keyFile)
         return configuration

@@ -39,7 +39,7 @@ final class MessageIntake: MQTTClientDelegate, @unchecked Sendable {
             pause(client, reason: "the spool cannot be written", acknowledge: false)
             return
         }
-        stats.update { $0.messagesSpooled += 1 }
+        stats.messageSpooled()
         runtime?.batcher.notify()
         if spool.isFull { pause(client, reason: "spool full (\(spool.sizeOnDisk) bytes)") }
     }

@@ -20,6 +20,8 @@ final class Batch {
     private(set) var rowRanges: [Range<Int>] = []
     /// The route each row came from (index into the configuration's routes; -1 for none), for dead letters.
     private(set) var rowRoutes: [Int32] = []
+    /// When each row's message was received (milliseconds since the epoch), for the latency statistics.
+    private(set) var rowReceivedAt: [Int64] = []
     private(set) var blobs: [PendingBlob] = []
     /// The spool position of the oldest message with rows here: the spool may not be released past it
     /// until this batch is confirmed.
@@ -51,10 +53,11 @@ final class Batch {
         body.append(UInt8(ascii: "["))
     }
 
-    func endRow(route: Int = -1) {
+    func endRow(route: Int = -1, receivedAt: Int64 = 0) {
         body.append(UInt8(ascii: "]"))
         rowRanges.append(rowStart..<body.count)
         rowRoutes.append(Int32(route))
+        rowReceivedAt.append(receivedAt)
     }
 
     /// Drops a row that was begun but could not be completed.

@@ -64,6 +64,7 @@ final class BatchWriter: @unchecked Sendable {
         } catch {
             return false
         }
+        if !batch.isDeadLetter { stats.recordStored(receivedAt: batch.rowReceivedAt) }
         if let point = tracker.confirmed(batch) {
             do {
                 try spool.release(upTo: point)

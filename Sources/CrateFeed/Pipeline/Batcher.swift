@@ -1,6 +1,7 @@
 import CrateDB
 import Foundation
 import Logging
+import Synchronization
 
 /// Reads the spool in order, routes and decodes each message, and writes its rows straight into the bulk
 /// request of the right batch; hands full or due batches to the lanes.
@@ -34,6 +35,13 @@ final class Batcher: @unchecked Sendable {
     private let wakeup = NSCondition()
     private var hasNews = false
     private var stopRequested = false
+    /// True while the batcher sleeps until an append wakes it. While messages keep coming it naps briefly
+    /// instead and nobody wakes it: waking it for every message would cost a context switch per message.
+    private let sleeping = Atomic<Bool>(false)
+    private var lastRead = MonotonicClock.now()
+    private static let nap = 0.002
+    /// Idle this long, the batcher sleeps until woken rather than napping.
+    private static let napWindow = 0.02
     private let heartbeatValue = Locked(MonotonicClock.now())
     private var thread: Thread?
     private let finished = DispatchSemaphore(value: 0)
@@ -67,8 +75,9 @@ final class Batcher: @unchecked Sendable {
         thread.start()
     }
 
-    /// Called after each spool append: wakes the batcher if it is waiting for news.
+    /// Called after each spool append: wakes the batcher if it sleeps.
     func notify() {
+        guard sleeping.load(ordering: .sequentiallyConsistent) else { return }
         wakeup.lock()
         hasNews = true
         wakeup.signal()
@@ -102,6 +111,8 @@ final class Batcher: @unchecked Sendable {
                 logger.error("cannot read the spool: \(error)", metadata: ["event": "spool_error", "ratelimit_key": "spool_read"])
             }
             if read > 0 {
+                lastRead = MonotonicClock.now()
+                sleeping.store(false, ordering: .relaxed)
                 stats.update { $0.messagesRead += Int64(read) }
                 tracker.readerMoved(to: reader.position)
             }
@@ -112,19 +123,29 @@ final class Batcher: @unchecked Sendable {
                     logger.error("cannot release the spool: \(error)", metadata: ["event": "spool_error"])
                 }
             }
-            if read == 0 {
-                wakeup.lock()
-                if stopRequested {
-                    wakeup.unlock()
-                    break
-                }
-                // Wait for the next append, or for the oldest open batch to come due.
-                if !hasNews { wakeup.wait(until: Date().addingTimeInterval(min(settings.maxDelay / 4, 0.05))) }
-                hasNews = false
-                wakeup.unlock()
-            }
+            if read == 0 && !waitForNews() { break }
         }
         flushDue(force: true)
+    }
+
+    /// Naps, or sleeps until an append or the oldest open batch comes due. False when asked to stop.
+    private func waitForNews() -> Bool {
+        let asleep = sleeping.load(ordering: .relaxed)
+        if !asleep && MonotonicClock.now() - lastRead >= Self.napWindow {
+            // Announce the sleep, then read once more before sleeping: an append racing with the announcement
+            // is either seen by that read or sees the announcement and wakes us.
+            sleeping.store(true, ordering: .sequentiallyConsistent)
+            return true
+        }
+        wakeup.lock()
+        defer { wakeup.unlock() }
+        if stopRequested { return false }
+        if !hasNews {
+            let timeout = asleep ? min(settings.maxDelay / 4, 0.05) : Self.nap
+            wakeup.wait(until: Date().addingTimeInterval(timeout))
+        }
+        hasNews = false
+        return true  // a stop request is honoured once a read finds nothing more
     }
 
     // MARK: Messages
@@ -168,7 +189,7 @@ final class Batcher: @unchecked Sendable {
                     receivedAtMillis: receivedAtMillis, rowIndex: rowIndex)
                 batch.append(UInt8(ascii: ","))
                 writePayloadColumns(row.payload, layout: route.layout, batch: batch)
-                batch.endRow(route: route.index)
+                batch.endRow(route: route.index, receivedAt: receivedAtMillis)
                 for blob in row.blobs {
                     batch.add(PendingBlob(table: route.blobTable ?? "\(route.layout.table)_blobs", digest: blob.digest, bytes: blob.bytes))
                 }
@@ -215,7 +236,7 @@ final class Batcher: @unchecked Sendable {
             out.append(UInt8(ascii: ","))
             JSONWriter.writeString(route.contentType, into: &out)
         }
-        batch.endRow(route: route.index)
+        batch.endRow(route: route.index, receivedAt: receivedAtMillis)
         batch.add(PendingBlob(table: route.blobTable ?? "\(route.layout.table)_blobs", digest: digest, bytes: bytes))
     }
 

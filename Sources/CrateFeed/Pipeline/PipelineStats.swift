@@ -1,4 +1,6 @@
 import CrateDB
+import Synchronization
+
 /// Counters the pipeline keeps for the status line, the logs and the tests.
 final class PipelineStats: @unchecked Sendable {
     struct Snapshot: Sendable {
@@ -9,13 +11,33 @@ final class PipelineStats: @unchecked Sendable {
         var deadLetters: Int64 = 0
         var blobsStored: Int64 = 0
         var batchesSent: Int64 = 0
+        /// Receipt (the MQTT callback) to CrateDB's confirmation, per stored reading.
+        var latency = LatencyHistogram()
     }
 
     private let counters = Locked(Snapshot())
+    /// Counted on the MQTT thread for every message: an atomic, not the lock.
+    private let spooled = Atomic<Int64>(0)
 
     func update(_ change: (inout Snapshot) -> Void) {
         counters.withLock(change)
     }
 
-    var snapshot: Snapshot { counters.withLock { $0 } }
+    /// Readings received at these times (milliseconds since the epoch) were confirmed now.
+    func recordStored(receivedAt: [Int64]) {
+        let now = WallClock.microseconds() / 1000
+        counters.withLock { counters in
+            for time in receivedAt { counters.latency.record(milliseconds: now - time) }
+        }
+    }
+
+    func messageSpooled() {
+        spooled.add(1, ordering: .relaxed)
+    }
+
+    var snapshot: Snapshot {
+        var snapshot = counters.withLock { $0 }
+        snapshot.messagesSpooled = spooled.load(ordering: .relaxed)
+        return snapshot
+    }
 }

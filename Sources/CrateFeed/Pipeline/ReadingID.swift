@@ -21,11 +21,13 @@ struct ReadingID {
 
     /// Writes the 32-hex-character id of one row of the current message, quoted, into `out`.
     mutating func writeQuotedID(time: Int64, rowIndex: Int, into out: inout [UInt8]) {
-        hasher.reset()
-        withUnsafeBytes(of: messageDigest) { hasher.update($0.bindMemory(to: UInt8.self)) }
-        withUnsafeBytes(of: time.littleEndian) { hasher.update($0.bindMemory(to: UInt8.self)) }
-        withUnsafeBytes(of: Int64(rowIndex).littleEndian) { hasher.update($0.bindMemory(to: UInt8.self)) }
-        let words = hasher.finalizeWords()
+        // The message digest's 20 bytes, the time and the row index: 36 bytes, one SHA-1 block.
+        let words = withUnsafeTemporaryAllocation(byteCount: 36, alignment: 8) { input in
+            withUnsafeBytes(of: messageDigest) { input.baseAddress!.copyMemory(from: $0.baseAddress!, byteCount: 20) }
+            input.storeBytes(of: time.littleEndian, toByteOffset: 20, as: Int64.self)
+            input.storeBytes(of: Int64(rowIndex).littleEndian, toByteOffset: 28, as: Int64.self)
+            return SHA1.words(ofShort: UnsafeRawBufferPointer(input))
+        }
         out.append(UInt8(ascii: "\""))
         // 128 bits are plenty against collisions; 32 characters keep the primary key short.
         appendHex(words.0, to: &out)

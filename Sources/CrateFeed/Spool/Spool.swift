@@ -26,6 +26,8 @@ public final class Spool: @unchecked Sendable {  // all mutable state is in `sta
     }
 
     private let state: Mutex<State>
+    /// `state.ledger.isFull`, mirrored after each change so the MQTT thread asks without taking the lock.
+    private let full = Atomic<Bool>(false)
     /// Serialises releases: checkpoint writes and deletions happen in release order, outside `state`'s lock.
     private let releaseLock = Mutex(())
     private let directoryLock: SpoolDirectoryLock
@@ -51,6 +53,7 @@ public final class Spool: @unchecked Sendable {  // all mutable state is in `sta
         ledger.openSegment(id: recovery.nextSegmentID)
         state = Mutex(State(ledger: ledger, active: active, badRecords: recovery.badRecords,
                             reportedDamage: recovery.reportedDamage))
+        full.store(ledger.isFull, ordering: .relaxed)
     }
 
     deinit {
@@ -82,6 +85,7 @@ public final class Spool: @unchecked Sendable {  // all mutable state is in `sta
                 let position = state.ledger.end
                 try file.writeRecord(UnsafeRawBufferPointer(prefix), topic, payload, at: Int64(position.offset))
                 state.ledger.recordAppended(length: length)
+                full.store(state.ledger.isFull, ordering: .relaxed)
                 try syncAfterAppend(&state)
                 return position
             }
@@ -181,6 +185,7 @@ public final class Spool: @unchecked Sendable {  // all mutable state is in `sta
             try SpoolCheckpoint.write(target, directory: configuration.directory, sync: configuration.fsync != .never)
             let deleted = state.withLock { state in
                 state.reportedDamage = state.reportedDamage.filter { $0 >= target }
+                defer { full.store(state.ledger.isFull, ordering: .relaxed) }
                 return state.ledger.release(upTo: target)
             }
             for id in deleted {
@@ -217,7 +222,7 @@ public final class Spool: @unchecked Sendable {  // all mutable state is in `sta
 
     /// True when the unreleased bytes went above `maxSize`; false again once they drop below `resumeSize`. The
     /// daemon stops reading from the broker while it is true. Appends still succeed: nothing is dropped.
-    public var isFull: Bool { state.withLock { $0.ledger.isFull } }
+    public var isFull: Bool { full.load(ordering: .relaxed) }
 
     /// The segment files' bytes.
     public var sizeOnDisk: Int64 { state.withLock { $0.ledger.sizeOnDisk } }

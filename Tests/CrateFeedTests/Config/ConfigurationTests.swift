@@ -100,6 +100,7 @@ import Testing
             retry_interval = "10s"
             schema = "iot"
             dead_letter_table = "ops.dead"
+            gzip = true
 
             [spool]
             dir = "spool"
@@ -186,6 +187,8 @@ import Testing
         #expect(cratedb.retryInterval == 10)
         #expect(cratedb.schema == "iot")
         #expect(cratedb.deadLetterTable == "ops.dead")
+        #expect(cratedb.gzip && configuration.connectionConfiguration().transport.gzipThreshold != nil)
+        #expect(CrateDBSettings().connectionConfiguration().transport.gzipThreshold == nil)
 
         #expect(configuration.spool.directory == "spool")
         #expect(configuration.spool.maxSize == 10_000_000_000)
