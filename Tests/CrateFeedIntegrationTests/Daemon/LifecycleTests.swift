@@ -65,11 +65,12 @@ import Testing
         let received = [first, second].map { Self.received(fromLog: $0.log) }
         #expect(received.allSatisfy { $0 > 0 }, "each instance took part: \(received)")
         #expect(received.reduce(0, +) == Self.readings, "each reading went to one instance: \(received)")
+        #expect([first, second].allSatisfy { $0.log.contains("receipt to CrateDB p50 ") }, "the stop line has the latency")
     }
 
-    /// The message count from the daemon's stop line: "stopped: ... (N messages received)".
+    /// The message count from the daemon's stop line: "stopped: ... (N messages received; receipt to ...)".
     static func received(fromLog log: String) -> Int {
-        guard let range = log.range(of: #"\((\d+) messages received\)"#, options: .regularExpression) else { return -1 }
+        guard let range = log.range(of: #"\(\d+ messages received"#, options: .regularExpression) else { return -1 }
         return Int(log[range].filter(\.isNumber)) ?? -1
     }
 }

@@ -7,7 +7,7 @@ import Testing
 @Suite struct MQTTClientTests {
     @Test(arguments: [MQTTProtocolVersion.v311, .v5], [Int32(0), 1, 2])
     func receivesAtEachQoS(version: MQTTProtocolVersion, qos: Int32) throws {
-        let broker = try MQTTTestBroker()
+        let broker = try BrokerProcess()
         defer { broker.remove() }
         let (client, delegate) = try MQTTTesting.startClient(MQTTTesting.settings(broker, version: version, qos: qos))
         defer { client.stop() }
@@ -22,7 +22,7 @@ import Testing
     }
 
     @Test func usernameAndPassword() throws {
-        let broker = try MQTTTestBroker(.init(users: ["sensor": "s3cret"]))
+        let broker = try BrokerProcess(.init(users: ["sensor": "s3cret"]))
         defer { broker.remove() }
 
         var good = MQTTTesting.settings(broker)
@@ -75,7 +75,7 @@ import Testing
     }
 
     @Test func retainedMessagesAreDeliveredAsReadings() throws {
-        let broker = try MQTTTestBroker()
+        let broker = try BrokerProcess()
         defer { broker.remove() }
         try MQTTTesting.publish(broker, topic: "t/last", ["21.5"], qos: 1, retain: true)
         let (client, delegate) = try MQTTTesting.startClient(MQTTTesting.settings(broker))
@@ -86,11 +86,11 @@ import Testing
     }
 
     @Test func userPropertiesOfMQTT5AreReadOnRequest() throws {
-        let broker = try MQTTTestBroker()
+        let broker = try BrokerProcess()
         defer { broker.remove() }
         let (client, delegate) = try MQTTTesting.startClient(MQTTTesting.settings(broker))
         defer { client.stop() }
-        try MQTTTestBroker.run(
+        try BrokerProcess.run(
             "/usr/bin/mosquitto_pub",
             ["-h", broker.host, "-p", String(broker.port), "-V", "5", "-q", "1", "-t", "t/p", "-m", "x",
              "-D", "publish", "user-property", "unit", "Cel", "-D", "publish", "user-property", "site", "north"])
@@ -119,7 +119,7 @@ import Testing
     }
 
     @Test func stopIsIdempotentAndEndsTheSession() throws {
-        let broker = try MQTTTestBroker()
+        let broker = try BrokerProcess()
         defer { broker.remove() }
         let (client, delegate) = try MQTTTesting.startClient(MQTTTesting.settings(broker))
         client.stop()

@@ -8,7 +8,7 @@ import Testing
 @Suite struct MQTTSessionTests {
     @Test(arguments: [MQTTProtocolVersion.v311, .v5])
     func messagesPublishedWhileAwayArriveOnReturn(version: MQTTProtocolVersion) throws {
-        let broker = try MQTTTestBroker()
+        let broker = try BrokerProcess()
         defer { broker.remove() }
         let settings = MQTTTesting.settings(broker, version: version)
         let (first, _) = try MQTTTesting.startClient(settings)
@@ -24,7 +24,7 @@ import Testing
 
     @Test(arguments: [MQTTProtocolVersion.v311, .v5])
     func aCleanSessionKeepsNothing(version: MQTTProtocolVersion) throws {
-        let broker = try MQTTTestBroker()
+        let broker = try BrokerProcess()
         defer { broker.remove() }
         var settings = MQTTTesting.settings(broker, version: version)
         settings.cleanSession = true
@@ -42,7 +42,7 @@ import Testing
     /// Telegraf #9703: a persistent session keeps old subscriptions unless the client drops them.
     @Test(arguments: [true, false])
     func aFilterDroppedFromTheConfigurationStopsDelivering(remembering: Bool) throws {
-        let broker = try MQTTTestBroker()
+        let broker = try BrokerProcess()
         defer { broker.remove() }
         let state = try TemporaryDirectory.make("mqtt-state")
         defer { try? FileManager.default.removeItem(atPath: state) }
@@ -73,7 +73,7 @@ import Testing
 
     @Test(arguments: [MQTTProtocolVersion.v311, .v5])
     func aBrokerRestartMidStreamLosesNothingAtQoS1(version: MQTTProtocolVersion) throws {
-        let broker = try MQTTTestBroker()
+        let broker = try BrokerProcess()
         defer { broker.remove() }
         let total = 2000
         let (client, delegate) = try MQTTTesting.startClient(MQTTTesting.settings(broker, version: version))
@@ -116,7 +116,7 @@ import Testing
     }
 
     @Test func pauseDisconnectsAndTheBrokerQueuesUntilResume() throws {
-        let broker = try MQTTTestBroker()
+        let broker = try BrokerProcess()
         defer { broker.remove() }
         let client = try MQTTClient(settings: MQTTTesting.settings(broker), stateDirectory: nil)
         let delegate = RecordingDelegate()
@@ -145,7 +145,7 @@ import Testing
 
     @Test(arguments: [MQTTProtocolVersion.v311, .v5])
     func aMessageTheDelegateCannotKeepComesBackAfterResume(version: MQTTProtocolVersion) throws {
-        let broker = try MQTTTestBroker()
+        let broker = try BrokerProcess()
         defer { broker.remove() }
         let client = try MQTTClient(settings: MQTTTesting.settings(broker, version: version), stateDirectory: nil)
         let delegate = RecordingDelegate()
@@ -172,7 +172,7 @@ import Testing
     }
 
     @Test func aSharedSubscriptionSplitsTheStream() throws {
-        let broker = try MQTTTestBroker()
+        let broker = try BrokerProcess()
         defer { broker.remove() }
         let delegate = RecordingDelegate()  // shared: each message records which member received it
         let (first, _) = try MQTTTesting.startClient(

@@ -8,7 +8,7 @@ import Testing
     @Test func verifiesTheBrokerAgainstTheConfiguredCA() throws {
         let certificates = try TestCertificates()
         defer { certificates.remove() }
-        let broker = try MQTTTestBroker(.init(tls: certificates))
+        let broker = try BrokerProcess(.init(tls: certificates))
         defer { broker.remove() }
 
         var settings = MQTTTesting.settings(broker)
@@ -30,7 +30,7 @@ import Testing
     @Test func aBrokerCertificateFromAnotherCAIsRefused() throws {
         let certificates = try TestCertificates()
         defer { certificates.remove() }
-        let broker = try MQTTTestBroker(.init(tls: certificates))
+        let broker = try BrokerProcess(.init(tls: certificates))
         defer { broker.remove() }
 
         var settings = MQTTTesting.settings(broker)
@@ -58,7 +58,7 @@ import Testing
     @Test func presentsAClientCertificateWhenTheBrokerRequiresOne() throws {
         let certificates = try TestCertificates()
         defer { certificates.remove() }
-        let broker = try MQTTTestBroker(.init(tls: certificates, requireClientCertificate: true))
+        let broker = try BrokerProcess(.init(tls: certificates, requireClientCertificate: true))
         defer { broker.remove() }
 
         var settings = MQTTTesting.settings(broker)

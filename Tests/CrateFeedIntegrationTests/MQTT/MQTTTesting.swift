@@ -6,7 +6,7 @@ import IntegrationSupport
 enum MQTTTesting {
     /// Settings for a test client of `broker`: a unique client ID unless given, quick reconnects.
     static func settings(
-        _ broker: MQTTTestBroker, id: String = "test-\(UUID().uuidString.prefix(8))", version: MQTTProtocolVersion = .v5,
+        _ broker: BrokerProcess, id: String = "test-\(UUID().uuidString.prefix(8))", version: MQTTProtocolVersion = .v5,
         subscriptions: [String] = ["t/#"], qos: Int32 = 1
     ) -> MQTTClientSettings {
         var settings = MQTTClientSettings(host: broker.host, port: broker.port, clientID: id)
@@ -35,7 +35,7 @@ enum MQTTTesting {
 
     /// Publishes `payloads` to `topic` and returns once the broker has them (acknowledged, or written at QoS 0).
     static func publish(
-        _ broker: MQTTTestBroker, topic: String, _ payloads: [String], qos: Int32 = 1, retain: Bool = false,
+        _ broker: BrokerProcess, topic: String, _ payloads: [String], qos: Int32 = 1, retain: Bool = false,
         version: MQTTProtocolVersion = .v5
     ) throws {
         var settings = MQTTClientSettings(host: broker.host, port: broker.port, clientID: "pub-\(UUID().uuidString.prefix(8))")

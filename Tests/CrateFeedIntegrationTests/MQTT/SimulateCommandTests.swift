@@ -7,7 +7,7 @@ import Testing
 @Suite struct SimulateCommandTests {
     @Test(arguments: ["json", "influx", "senml"])
     func publishesExactlyCountReadingsOfTheFormat(format: String) throws {
-        let broker = try MQTTTestBroker()
+        let broker = try BrokerProcess()
         defer { broker.remove() }
         let (client, delegate) = try MQTTTesting.startClient(MQTTTesting.settings(broker, subscriptions: ["sensors/#"]))
         defer { client.stop() }
@@ -42,7 +42,7 @@ import Testing
     }
 
     @Test func attachmentsAreBase64CameraFrames() throws {
-        let broker = try MQTTTestBroker()
+        let broker = try BrokerProcess()
         defer { broker.remove() }
         let (client, delegate) = try MQTTTesting.startClient(MQTTTesting.settings(broker, subscriptions: ["sensors/#"]))
         defer { client.stop() }
@@ -64,7 +64,7 @@ import Testing
     }
 
     @Test func holdsTheRequestedRate() throws {
-        let broker = try MQTTTestBroker()
+        let broker = try BrokerProcess()
         defer { broker.remove() }
         let run = try CratefeedRun.run(["simulate", "--url", broker.url, "--devices", "3", "--count", "100", "--rate", "200"])
         #expect(run.status == 0, "\(run.stderr)")
