@@ -1,6 +1,8 @@
 /// SHA-1, the digest CrateDB names blobs by. Incremental, so a large file is hashed as it streams.
 public struct SHA1: Sendable {
-    private var state: (UInt32, UInt32, UInt32, UInt32, UInt32) = (0x6745_2301, 0xEFCD_AB89, 0x98BA_DCFE, 0x1032_5476, 0xC3D2_E1F0)
+    private typealias Words = (UInt32, UInt32, UInt32, UInt32, UInt32)
+    private static let initialState: Words = (0x6745_2301, 0xEFCD_AB89, 0x98BA_DCFE, 0x1032_5476, 0xC3D2_E1F0)
+    private var state = SHA1.initialState
     private var pending: [UInt8] = []
     private var length: UInt64 = 0
 
@@ -26,11 +28,11 @@ public struct SHA1: Sendable {
             pending.append(contentsOf: bytes[0..<take])
             offset = take
             guard pending.count == 64 else { return }
-            pending.withUnsafeBufferPointer { compress($0.baseAddress!) }
+            pending.withUnsafeBufferPointer { Self.compress(&state, $0.baseAddress!) }
             pending.removeAll(keepingCapacity: true)
         }
         while bytes.count - offset >= 64 {
-            compress(bytes.baseAddress! + offset)
+            Self.compress(&state, bytes.baseAddress! + offset)
             offset += 64
         }
         pending.append(contentsOf: bytes[offset...])
@@ -38,7 +40,7 @@ public struct SHA1: Sendable {
 
     /// Starts over, keeping the buffer: hashing many small inputs with one hasher allocates nothing.
     public mutating func reset() {
-        state = (0x6745_2301, 0xEFCD_AB89, 0x98BA_DCFE, 0x1032_5476, 0xC3D2_E1F0)
+        state = Self.initialState
         pending.removeAll(keepingCapacity: true)
         length = 0
     }
@@ -71,23 +73,19 @@ public struct SHA1: Sendable {
     /// For hashing many tiny inputs (row ids) without the incremental machinery.
     public static func words(ofShort bytes: UnsafeRawBufferPointer) -> (UInt32, UInt32, UInt32, UInt32, UInt32) {
         precondition(bytes.count <= 55, "SHA1.words(ofShort:) takes at most 55 bytes")
-        var hasher = SHA1(reservingPending: false)
+        var state = initialState
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 64) { block in
             block.initialize(repeating: 0)
             if let base = bytes.baseAddress { block.baseAddress!.initialize(from: base.assumingMemoryBound(to: UInt8.self), count: bytes.count) }
             block[bytes.count] = 0x80
             let bitLength = UInt64(bytes.count) * 8
             for index in 0..<8 { block[56 + index] = UInt8(truncatingIfNeeded: bitLength >> UInt64(56 - index * 8)) }
-            hasher.compress(UnsafePointer(block.baseAddress!))
+            compress(&state, UnsafePointer(block.baseAddress!))
         }
-        return hasher.state
+        return state
     }
 
-    private init(reservingPending: Bool) {
-        if reservingPending { pending.reserveCapacity(64) }
-    }
-
-    private mutating func compress(_ block: UnsafePointer<UInt8>) {
+    private static func compress(_ state: inout Words, _ block: UnsafePointer<UInt8>) {
         // A stack buffer for the message schedule: no allocation per 64-byte block; raw pointers, no bounds checks.
         state = withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 80) { w in
             let w = w.baseAddress!
