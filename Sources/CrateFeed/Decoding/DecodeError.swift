@@ -10,3 +10,14 @@ public struct DecodeError: Error, CustomStringConvertible, Equatable, Sendable {
 
     public var description: String { reason }
 }
+
+extension JSONScanner {
+    /// `validate()` for a decoder: a payload that is not JSON is a `DecodeError` naming what is wrong.
+    func validatedDocument() throws -> JSONValue {
+        do {
+            return try validate()
+        } catch let error as JSONScanError {
+            throw DecodeError(error.description)
+        }
+    }
+}

@@ -23,12 +23,7 @@ public struct JSONPayloadDecoder: PayloadDecoder {
 
     public mutating func decode(_ payload: UnsafeRawBufferPointer, emit: (DecodedRow) throws -> Void) throws {
         let scanner = JSONScanner(payload, maxDepth: options.maxDepth)
-        let document: JSONValue
-        do {
-            document = try scanner.validate()
-        } catch let error as JSONScanError {
-            throw DecodeError(error.description)
-        }
+        let document = try scanner.validatedDocument()
         switch document.kind {
         case .object:
             let timestamp = try readTimestamp(of: document, in: scanner, element: nil)

@@ -43,12 +43,7 @@ public struct SenMLDecoder: PayloadDecoder {
 
     public mutating func decode(_ payload: UnsafeRawBufferPointer, emit: (DecodedRow) throws -> Void) throws {
         let scanner = JSONScanner(payload, maxDepth: options.maxDepth)
-        let document: JSONValue
-        do {
-            document = try scanner.validate()
-        } catch let error as JSONScanError {
-            throw DecodeError(error.description)
-        }
+        let document = try scanner.validatedDocument()
         guard document.kind == .array else {
             throw DecodeError("the payload is \(document.kind.phrase); SenML is an array of records")
         }
