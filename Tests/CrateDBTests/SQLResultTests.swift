@@ -18,6 +18,33 @@ import Testing
         #expect(bulk.outcomes[3] == .failed(nil))
     }
 
+    @Test(arguments: [
+        #"{"cols":[],"duration":1.5,"results":[{"rowcount":1},{"rowcount":0},{"rowcount":-1}]}"#,
+        #"{"cols":[],"col_types":[],"duration":0.25,"results":[{"rowcount":1}]}"#,
+        #"{"results":[],"duration":3,"cols":[]}"#,
+    ])
+    func theCompactReaderAgreesWithTheGeneralParser(_ text: String) throws {
+        let compact = try #require(BulkResult(compact: Array(text.utf8)))
+        let general = try BulkResult(json: try JSONParser.parse(text))
+        #expect(compact.outcomes == general.outcomes)
+        #expect(compact.duration == general.duration)
+    }
+
+    @Test(arguments: [
+        // A failed row (its error object), spacing, another key, a nested value, trailing bytes, no results.
+        #"{"cols":[],"duration":1.5,"results":[{"rowcount":1},{"rowcount":-2,"error":{"code":4091,"message":"x"}}]}"#,
+        #"{"cols":[],"duration":1.5,"results":[{"rowcount":-2}]}"#,
+        #"{"cols": [], "duration": 1.5, "results": [{"rowcount": 1}]}"#,
+        #"{"cols":[],"duration":1.5,"results":[{"rowcount":1}],"error_trace":"t"}"#,
+        #"{"cols":["a"],"duration":1.5,"results":[{"rowcount":1}]}"#,
+        #"{"cols":[],"duration":1.5,"results":[{"rowcount":1}]} "#,
+        #"{"cols":[],"duration":1.5}"#,
+        #"{"cols":[],"duration":1.5,"results":[{"rowcount":1}"#,
+    ])
+    func theCompactReaderLeavesEverythingElseToTheGeneralParser(_ text: String) {
+        #expect(BulkResult(compact: Array(text.utf8)) == nil)
+    }
+
     @Test func geoPointsAndNestedArrays() throws {
         let json = try JSONParser.parse(
             #"{"cols":["p","ts"],"col_types":[13,[100,11]],"rows":[[[9.5,47.25],[1,2]]],"rowcount":1,"duration":0}"#)

@@ -90,7 +90,9 @@ public final class Connection: Sendable {
     /// Sends a ready-made `/_sql` bulk body (`{"stmt": ..., "bulk_args": [...]}`); for writers that build the
     /// body directly from their input instead of going through `SQLValue`.
     public func executeBulk(body: [UInt8]) async throws -> BulkResult {
-        try BulkResult(json: try await postSQL(body))
+        let response = try await sendSQL(body)
+        if response.status == 200, let result = BulkResult(compact: response.body) { return result }
+        return try BulkResult(json: try Self.parseSQLResponse(response))
     }
 
     /// Runs a query and decodes each row into `T` by column name.
@@ -100,12 +102,15 @@ public final class Connection: Sendable {
     }
 
     private func postSQL(_ body: [UInt8]) async throws -> SQLValue {
-        let response = try await send { server in
+        try Self.parseSQLResponse(try await sendSQL(body))
+    }
+
+    private func sendSQL(_ body: [UInt8]) async throws -> HTTPResponse {
+        try await send { server in
             HTTPRequest(
                 method: .POST, url: server + self.sqlPath,
                 headers: self.baseHeaders + [("Content-Type", "application/json")], body: .bytes(body))
         }
-        return try Self.parseSQLResponse(response)
     }
 
     static func parseSQLResponse(_ response: HTTPResponse) throws -> SQLValue {

@@ -22,6 +22,11 @@ public struct BulkResult: Sendable {
         outcomes.indices.filter { if case .failed = outcomes[$0] { return true } else { return false } }
     }
 
+    init(outcomes: [Outcome], duration: Double) {
+        self.outcomes = outcomes
+        self.duration = duration
+    }
+
     init(json: SQLValue) throws {
         guard let results = json["results"]?.arrayValue else {
             throw CrateDBError.invalidResponse("a bulk response without \"results\"")
