@@ -1,9 +1,10 @@
 import CrateDB
 import Logging
 
-/// The MQTT side of the daemon: each message is appended to the spool inside libmosquitto's callback,
-/// before the callback returns. The client sends the PUBACK only after the callback, so a crash inside it gets
-/// the message redelivered; at worst a crash loses the one message whose callback was running.
+/// The MQTT side of the daemon: the messages of each burst the client reads are gathered in memory and written
+/// to the spool together when the burst ends, before any of them is acknowledged (the client sends PUBACK only
+/// after `mqttClientFinishedBurst`). A crash loses nothing at QoS 1/2: the broker sends the unacknowledged
+/// messages again. At QoS 0 it loses at most the burst, as it would lose what is still in the socket's buffer.
 ///
 /// When the spool is full the client is paused (disconnected: the broker's persistent session queues QoS 1/2
 /// messages) and resumed once the backlog drains below the spool's resume size. Nothing is dropped locally.
@@ -16,6 +17,9 @@ final class MessageIntake: MQTTClientDelegate, @unchecked Sendable {
     weak var client: MQTTClient?
     var onConnect: (() -> Void)?
     private let paused = Locked(false)
+    /// Touched only on the MQTT client's network thread.
+    private var burst = SpoolAppendBuffer()
+    private var burstFirstTopic = ""
 
     init(spool: Spool, stats: PipelineStats, logger: Logger) {
         self.spool = spool
@@ -26,22 +30,51 @@ final class MessageIntake: MQTTClientDelegate, @unchecked Sendable {
     var isPaused: Bool { paused.withLock { $0 } }
 
     func mqttClient(_ client: MQTTClient, didReceive message: MQTTMessage) {
+        let receivedAt = WallClock.microseconds()
+        if !burst.accepts(topicLength: message.topic.count, payloadLength: message.payload.count) {
+            mqttClientFinishedBurst(client)
+        }
         do {
-            _ = try spool.append(
-                topic: message.topic, payload: message.payload, receivedAt: WallClock.microseconds(), qos: UInt8(message.qos))
+            if burst.accepts(topicLength: message.topic.count, payloadLength: message.payload.count) {
+                if burst.isEmpty { burstFirstTopic = String(decoding: message.topic, as: UTF8.self) }  // for an error line
+                try burst.add(topic: message.topic, payload: message.payload, receivedAt: receivedAt, qos: UInt8(message.qos))
+                return
+            }
+            // Bigger than the buffer (or over the record limit, which append reports): written on its own.
+            _ = try spool.append(topic: message.topic, payload: message.payload, receivedAt: receivedAt, qos: UInt8(message.qos))
         } catch {
-            // Close the connection before this message is acknowledged: the broker keeps it (and any after it)
-            // in the persistent session and sends it again once the spool works and MQTT resumes.
-            let topic = String(decoding: message.topic, as: UTF8.self)
-            logger.critical(
-                "cannot write a message on \(topic) to the spool: \(error); pausing MQTT without acknowledging it",
-                metadata: ["event": "spool_error", "topic": "\(topic)", "ratelimit_key": "spool_append"])
-            pause(client, reason: "the spool cannot be written", acknowledge: false)
+            cannotKeep(1, firstTopic: String(decoding: message.topic, as: UTF8.self), error: error, client: client)
             return
         }
-        stats.messageSpooled()
+        spooled(1, client: client)
+    }
+
+    func mqttClientFinishedBurst(_ client: MQTTClient) {
+        guard !burst.isEmpty else { return }
+        let count = burst.count
+        do {
+            try spool.append(&burst)
+        } catch {
+            cannotKeep(count, firstTopic: burstFirstTopic, error: error, client: client)
+            return
+        }
+        spooled(count, client: client)
+    }
+
+    private func spooled(_ count: Int, client: MQTTClient) {
+        stats.messagesSpooled(count)
         runtime?.batcher.notify()
         if spool.isFull { pause(client, reason: "spool full (\(spool.sizeOnDisk) bytes)") }
+    }
+
+    /// Closes the connection before these messages are acknowledged: the broker keeps them (and any after them)
+    /// in the persistent session and sends them again once the spool works and MQTT resumes.
+    private func cannotKeep(_ count: Int, firstTopic: String, error: Error, client: MQTTClient) {
+        let what = count == 1 ? "a message on \(firstTopic)" : "\(count) messages (the first on \(firstTopic))"
+        logger.critical(
+            "cannot write \(what) to the spool: \(error); pausing MQTT without acknowledging",
+            metadata: ["event": "spool_error", "topic": "\(firstTopic)", "ratelimit_key": "spool_append"])
+        pause(client, reason: "the spool cannot be written", acknowledge: false)
     }
 
     func mqttClientDidConnect(_ client: MQTTClient) {

@@ -9,8 +9,9 @@ import Synchronization
 /// callback, and reconnects with capped exponential backoff. Every libmosquitto call after `start()` happens
 /// on that thread; `pause()`, `resume()` and `stop()` only raise flags the loop acts on within 250 ms.
 ///
-/// Acknowledgements are queued (see `MosquittoHandle`) and written once the callback that delivered the
-/// message has returned: a message is acknowledged to the broker only after the delegate has taken it.
+/// Acknowledgements are queued (see `MosquittoHandle`) and written only after the delegate has been told
+/// that the burst of messages they belong to is finished: a message is acknowledged to the broker only after
+/// the delegate has kept it.
 ///
 /// Backpressure: `pause()` disconnects cleanly and stays away until `resume()`. With a persistent session
 /// (the default) the broker keeps queueing QoS 1/2 messages meanwhile, up to its `max_queued_messages`.
@@ -53,6 +54,9 @@ public final class MQTTClient: @unchecked Sendable {
     private var refusal: String?
     private var brokerDisconnectCode: Int32?
     private var withholdingAcknowledgements = false
+    /// True while the loop reads packet by packet and decides itself when acknowledgements go out; outside,
+    /// in `mosquitto_loop`, libmosquitto may write them right after a read, so each message ends its own burst.
+    private var draining = false
 
     private enum Phase { case idle, running, stopped }
 
@@ -60,6 +64,9 @@ public final class MQTTClient: @unchecked Sendable {
     private static let loopTimeoutMilliseconds: Int32 = 250
     /// Packets read straight from the socket per loop round (mosquitto_loop reads one at QoS 0, after a select).
     private static let drainLimit = 64
+    /// Messages read before their acknowledgements go out (sooner when the socket is drained). Small next to
+    /// the broker's in-flight window (mosquitto: 20), so it keeps sending, yet one spool write serves several.
+    private static let acknowledgementGroup = 8
     /// A TCP connect to an unreachable host blocks for up to the kernel's SYN retries (~127 s): longer than
     /// any watchdog limit, yet not a hang. The heartbeat is set that far ahead before each attempt.
     private static let connectAllowance = 135.0
@@ -191,24 +198,49 @@ public final class MQTTClient: @unchecked Sendable {
     }
 
     /// One round: libmosquitto's loop (select, read, write, keepalive), then whatever the socket already holds.
+    /// The delegate finishes a burst before any write, and at the end of the round whatever happened.
     private func serviceConnection() {
+        defer { finishBurst() }
         let pointer = handle.pointer
         var code = mosquitto_loop(pointer, Self.loopTimeoutMilliseconds, 1)
         guard code == MOSQ_ERR_SUCCESS.rawValue, handle.isSocketOpen else { return connectionEnded(code) }
+        draining = true
+        defer { draining = false }
+        var unacknowledged = 0
         for _ in 0..<Self.drainLimit {
             if pauseRequested.load(ordering: .relaxed) || stopRequested.load(ordering: .relaxed) { break }
             errno = 0
             code = mosquitto_loop_read(pointer, 1)
             guard code == MOSQ_ERR_SUCCESS.rawValue, handle.isSocketOpen else { return connectionEnded(code) }
             let drained = (errno == EAGAIN || errno == EWOULDBLOCK) && !hasUnreadData()
-            // The acknowledgement of what was just delivered, straight away, so the broker's in-flight window
-            // refills while the next message is read (a burst at the end would stall it every round).
+            // Acknowledge a few messages at a time, so the broker's in-flight window refills while the next
+            // ones are read (all at the end of the round would stall it every round).
             if mosquitto_want_write(pointer) {
-                code = mosquitto_loop_write(pointer, 1)
-                guard code == MOSQ_ERR_SUCCESS.rawValue, handle.isSocketOpen else { return connectionEnded(code) }
+                unacknowledged += 1
+                if drained || unacknowledged >= Self.acknowledgementGroup {
+                    unacknowledged = 0
+                    guard writeQueue() else { return }
+                }
             }
             if drained { break }
         }
+        if mosquitto_want_write(pointer) { _ = writeQueue() }
+    }
+
+    /// Ends the burst, then writes what libmosquitto queued (acknowledgements). False when the connection ended.
+    private func writeQueue() -> Bool {
+        finishBurst()
+        let code = mosquitto_loop_write(handle.pointer, 1)
+        guard code == MOSQ_ERR_SUCCESS.rawValue, handle.isSocketOpen else {
+            connectionEnded(code)
+            return false
+        }
+        return true
+    }
+
+    private func finishBurst() {
+        guard !abandoned.load(ordering: .relaxed), let delegate else { return }
+        delegate.mqttClientFinishedBurst(self)
     }
 
     /// Whether the socket holds more to read. EAGAIN after a read usually says it is empty, but libmosquitto
@@ -361,6 +393,7 @@ public final class MQTTClient: @unchecked Sendable {
     func deliver(_ message: UnsafePointer<mosquitto_message>, properties: OpaquePointer?) {
         guard !abandoned.load(ordering: .relaxed), let delegate else { return }
         delegate.mqttClient(self, didReceive: MQTTMessage(message, properties: properties))
+        if !draining { delegate.mqttClientFinishedBurst(self) }
     }
 
     private func report(disconnect reason: String) {

@@ -142,7 +142,7 @@ final class Batcher: @unchecked Sendable {
         if stopRequested { return false }
         if !hasNews {
             let timeout = asleep ? min(settings.maxDelay / 4, 0.05) : Self.nap
-            wakeup.wait(until: Date().addingTimeInterval(timeout))
+            _ = wakeup.wait(until: Date().addingTimeInterval(timeout))  // woken or timed out: either way, read again
         }
         hasNews = false
         return true  // a stop request is honoured once a read finds nothing more

@@ -31,8 +31,8 @@ final class PipelineStats: @unchecked Sendable {
         }
     }
 
-    func messageSpooled() {
-        spooled.add(1, ordering: .relaxed)
+    func messagesSpooled(_ count: Int) {
+        spooled.add(Int64(count), ordering: .relaxed)
     }
 
     var snapshot: Snapshot {

@@ -9,7 +9,8 @@ import Synchronization
 ///
 /// Thread safety: appends (the MQTT thread), readers, releases and the getters (pipeline and timer threads) may
 /// run concurrently. One lock guards the segment being appended to and the ledger; an append holds it for one
-/// pwritev(2) (and an fdatasync when the policy says so). Releases write the checkpoint and delete files outside it.
+/// pwritev(2), or one pwrite(2) per segment for a buffer of records (and an fdatasync when the policy says so).
+/// Releases write the checkpoint and delete files outside it.
 public final class Spool: @unchecked Sendable {  // all mutable state is in `state`
     public let configuration: SpoolConfiguration
 
@@ -88,6 +89,45 @@ public final class Spool: @unchecked Sendable {  // all mutable state is in `sta
                 full.store(state.ledger.isFull, ordering: .relaxed)
                 try syncAfterAppend(&state)
                 return position
+            }
+        }
+    }
+
+    /// Appends the buffer's records in order, each segment's share with one pwrite(2), and empties the buffer.
+    /// When this returns the kernel has them all; when it throws, the records before the failure are kept and
+    /// the rest are not (the caller must not acknowledge those). No heap allocation.
+    public func append(_ buffer: inout SpoolAppendBuffer) throws {
+        defer { buffer.removeAll() }
+        guard !buffer.isEmpty else { return }
+        let lengths = buffer.lengths
+        try buffer.bytes.withUnsafeBytes { bytes in
+            try state.withLock { state in
+                var first = 0  // the first record not written yet
+                var offset = 0  // where it starts in `bytes`
+                while first < lengths.count {
+                    guard let file = state.active else { throw SpoolError.closed(directory: configuration.directory) }
+                    // The records that fit in this segment; a fresh segment takes at least one, as in the single append.
+                    let room = Int64(configuration.segmentSize) - state.ledger.active.size
+                    var end = first
+                    var size = 0
+                    while end < lengths.count,
+                          Int64(size + lengths[end]) <= room || (end == first && state.ledger.active.records == 0) {
+                        size += lengths[end]
+                        end += 1
+                    }
+                    if end == first {
+                        try rotate(&state)
+                        continue
+                    }
+                    let position = state.ledger.end
+                    try file.writeRecords(UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + size]),
+                                          at: Int64(position.offset))
+                    for index in first..<end { state.ledger.recordAppended(length: lengths[index]) }
+                    first = end
+                    offset += size
+                }
+                full.store(state.ledger.isFull, ordering: .relaxed)
+                try syncAfterAppend(&state)
             }
         }
     }

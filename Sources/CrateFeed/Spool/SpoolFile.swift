@@ -79,6 +79,17 @@ final class SpoolFile: SpoolSegmentSource, @unchecked Sendable {  // used under 
         }
     }
 
+    /// Writes whole records at `offset`. A failure part-way (a full disk) cuts the file back to `offset`, so it
+    /// never keeps part of a record.
+    func writeRecords(_ bytes: UnsafeRawBufferPointer, at offset: Int64) throws {
+        do {
+            try write(bytes, at: offset)
+        } catch {
+            _ = ftruncate(descriptor, off_t(offset))
+            throw error
+        }
+    }
+
     private static func vector(_ bytes: UnsafeRawBufferPointer) -> iovec {
         iovec(iov_base: UnsafeMutableRawPointer(mutating: bytes.baseAddress), iov_len: bytes.count)  // only read
     }

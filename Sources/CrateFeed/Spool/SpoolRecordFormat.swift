@@ -17,9 +17,9 @@
 //   body               receivedAt i64 (microseconds since 1970, UTC), qos u8, topic length u16,
 //                      topic bytes, payload bytes
 //
-// Each record is written with one write(2), so a killed process leaves whole records plus at most one torn one at
-// the end of the newest segment. The magics start with 0xF5, a byte that never occurs in UTF-8 text, so text
-// payloads cannot hold a false magic for the resynchronising scan after a damaged record.
+// Records are appended whole, one or several per write(2), so a killed process leaves whole records plus at most
+// one torn one at the end of the newest segment. The magics start with 0xF5, a byte that never occurs in UTF-8
+// text, so text payloads cannot hold a false magic for the resynchronising scan after a damaged record.
 
 /// Encoding and total parsing of spool records and segment headers. Depends on nothing but CRC32C, so the fuzz
 /// harness builds it alone.

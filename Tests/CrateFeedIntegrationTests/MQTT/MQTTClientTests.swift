@@ -16,6 +16,8 @@ import Testing
         let payloads = (1...25).map { #"{"n":\#($0)}"# }
         try MQTTTesting.publish(broker, topic: "t/a/b", payloads, qos: qos, version: version)
         #expect(delegate.wait { $0.messages.count >= payloads.count })
+        // Every message delivered ends up in a finished burst: a delegate that writes there keeps them all.
+        #expect(delegate.wait { $0.finished == payloads.count })
         let messages = delegate.snapshot.messages
         #expect(messages.map(\.text) == payloads)
         #expect(messages.allSatisfy { $0.topic == "t/a/b" && $0.qos == qos && !$0.retain })

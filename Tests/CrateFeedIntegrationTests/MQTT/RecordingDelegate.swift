@@ -17,6 +17,8 @@ final class RecordingDelegate: MQTTClientDelegate, @unchecked Sendable {
 
     struct Snapshot {
         var messages: [Message] = []
+        /// How many of `messages` the client had declared finished (`mqttClientFinishedBurst`) at the last call.
+        var finished = 0
         var connects = 0
         var disconnects: [String] = []
         var problems: [String] = []
@@ -58,6 +60,10 @@ final class RecordingDelegate: MQTTClientDelegate, @unchecked Sendable {
             return state.messages.count
         }
         onMessage?(client, count)
+    }
+
+    func mqttClientFinishedBurst(_ client: MQTTClient) {
+        update { $0.finished = $0.messages.count }
     }
 
     func mqttClientDidConnect(_ client: MQTTClient) {
