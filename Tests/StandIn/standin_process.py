@@ -33,8 +33,9 @@ Attributes after start: `urls` (one per node, index = node number), `control_url
 
 Control (JSON over HTTP, see scripts/standin/control.py):
     control(node, mode, **params) -> the node's new state dict; modes: healthy, refuse, unavailable,
-                                     hang, drop, slow (delay=seconds), redirect
-    nodes()                       -> [{"index", "url", "mode", "delay"}, ...]
+                                     hang, drop, slow (delay=seconds), redirect,
+                                     status (status=502|504|509|...: a proxy's answer to every request)
+    nodes()                       -> [{"index", "url", "mode", "delay", "status"}, ...]
     counters()                    -> {"nodes": [{"index", "requests", "sql_requests", "bulk_requests",
                                       "rows_inserted", "blob_requests"}, ...], "total": {...}}
     reset_counters()              -> the same, zeroed

@@ -357,6 +357,21 @@ class DdlTest(EngineCase):
         rows = self.rows("SELECT id, status, n, created > 1600000000000 FROM d ORDER BY id")
         self.assertEqual(rows, [[1, "new", 5, True], [2, "old", 5, True]])
 
+    def test_column_constraints_after_default_and_generated(self):
+        # NOT NULL after an expression is a constraint, not the start of `NOT IN` / `NOT LIKE`.
+        self.ok("CREATE TABLE c0 (x INTEGER DEFAULT 0 NOT NULL)")
+        self.ok("CREATE TABLE c1 (ts TIMESTAMPTZ, day TIMESTAMPTZ GENERATED ALWAYS AS (date_trunc('day', ts)) "
+                "NOT NULL, n INT DEFAULT 1 PRIMARY KEY, m INT DEFAULT 2 NULL)")
+        self.assertEqual(self.rows("SELECT table_name, column_name, is_nullable FROM information_schema.columns "
+                                   "WHERE column_name IN ('x', 'day', 'm') ORDER BY 1"),
+                         [["c0", "x", False], ["c1", "day", False], ["c1", "m", True]])
+        self.error("INSERT INTO c0 (x) VALUES (NULL)", 400, 4000, 'SQLParseException["x" must not be null]')
+        self.ok("INSERT INTO c1 (ts) VALUES (86400005)")
+        self.assertEqual(self.rows("SELECT day, n, m FROM c1"), [[86400000, 1, 2]])
+        self.assertEqual(self.rows("SELECT x FROM c0 WHERE x NOT IN (1, 2) AND 'a' NOT LIKE 'b' "
+                                   "AND x NOT BETWEEN 3 AND 4"), [])
+        self.error("SELECT 1 NOT 2", 400, 4000)
+
 
 # ---------------------------------------------------------------- blob tables
 
@@ -475,6 +490,46 @@ class InsertCastTest(EngineCase):
         self.error("SELECT ?", 400, 4000, args=[2 ** 70])
         self.error("INSERT INTO c (b) VALUES (?)", 400, 4000, args=[2 ** 64])
         self.error("INSERT INTO c (ts) VALUES (?)", 400, 4000, args=[1e308])
+
+    def test_varchar_length_is_enforced(self):
+        self.ok("CREATE TABLE vc (id INT, s VARCHAR(3), cv CHARACTER VARYING(2), tags ARRAY(VARCHAR(1)), "
+                "o OBJECT AS (code VARCHAR(2)), free VARCHAR)")
+        self.error("INSERT INTO vc (id, s) VALUES (1, 'abcdef')", 400, 4000,
+                   "SQLParseException['abcdef' is too long for the text type of length: 3]")
+        self.error("INSERT INTO vc (id, s) VALUES (1, ?)", 400, 4000,
+                   "SQLParseException['abcdefghijklmnopqrst...' is too long for the text type of length: 3]",
+                   args=["abcdefghijklmnopqrstuvwxyz"])
+        # Only the too long row fails (CrateDB checks while indexing), and only spaces may be cut off.
+        results = self.ok("INSERT INTO vc (id, s, cv) VALUES (?, ?, ?)",
+                          bulk_args=[[2, "ab ", "x"], [3, "abc  \u3000", "yz "], [4, "abc d", "z"],
+                                     [5, "a", "xyz"]])["results"]
+        self.assertEqual([r["rowcount"] for r in results], [1, 1, -2, -2])
+        self.assertEqual(results[3]["error"], {"code": 4000, "message": "SQLParseException['xyz' is too long for "
+                                                                      "the text type of length: 2]"})
+        self.error("INSERT INTO vc (id, tags) VALUES (6, ?)", 400, 4000,
+                   "SQLParseException['aa' is too long for the text type of length: 1]", args=[["a", "aa"]])
+        self.error("INSERT INTO vc (id, o) VALUES (6, ?)", 400, 4000,
+                   "SQLParseException['abc' is too long for the text type of length: 2]", args=[{"code": "abc"}])
+        self.ok("INSERT INTO vc (id, tags, o, free) VALUES (7, ['a', 'b'], {code = 'ab'}, ?)", ["x" * 1000])
+        self.assertEqual(self.rows("SELECT id, s, cv, tags, o FROM vc ORDER BY id"),
+                         [[2, "ab ", "x", None, None], [3, "abc", "yz", None, None],
+                          [7, None, None, ["a", "b"], {"code": "ab"}]])
+        # An explicit cast cuts instead of failing, as in CrateDB; the length survives a restart.
+        self.assertEqual(self.rows("SELECT 'abcdef'::VARCHAR(3), CAST(s AS VARCHAR(1)) FROM vc WHERE id = 3"),
+                         [["abc", "a"]])
+        self.reopen()
+        self.error("INSERT INTO vc (id, s) VALUES (8, 'abcd')", 400, 4000)
+        self.error("CREATE TABLE bad (s VARCHAR(0))", 400, 4000,
+                   "SQLParseException[The text type length must be at least 1, received: 0]")
+
+    def test_real_out_of_range(self):
+        # FloatType.implicitCast: a number that is finite as a double but not as a float is out of range.
+        self.ok("CREATE TABLE r (id INT, f REAL, d DOUBLE)")
+        self.error("INSERT INTO r (id, f) VALUES (1, ?)", 400, 4000,
+                   "SQLParseException[Cannot cast value `1.0E39` to type `real`]", args=[1e39])
+        self.error("INSERT INTO r (id, f) VALUES (1, ?)", 400, 4000, args=[-3.5e38])
+        self.ok("INSERT INTO r (id, f, d) VALUES (1, ?, ?)", [3.4e38, 1e39])
+        self.assertEqual(self.rows("SELECT f, d FROM r"), [[3.4e38, 1e39]])
 
     def test_uncastable_value_fails_the_whole_bulk_request(self):
         body = self.error("INSERT INTO c (i, t) VALUES (?, ?)", 400, 4000,
@@ -608,7 +663,7 @@ class RowFailureTest(EngineCase):
 
 class DynamicColumnTest(EngineCase):
     def test_unknown_column_is_added_to_dynamic_table(self):
-        self.ok("CREATE TABLE d (id INT)")
+        self.ok("CREATE TABLE d (id INT) WITH (column_policy = 'dynamic')")
         self.ok("INSERT INTO d (id, extra, nested, missing) VALUES (1, 'x', ?, NULL)", [{"a": {"b": 1.5}}])
         body = self.ok("SELECT extra, nested['a']['b'] FROM d", types=True)
         self.assertEqual((body["rows"], body["col_types"]), ([["x", 1.5]], [4, 6]))
@@ -617,7 +672,7 @@ class DynamicColumnTest(EngineCase):
         self.assertEqual([n[0] for n in names], ["id", "extra", "nested", "nested['a']", "nested['a']['b']"])
 
     def test_new_column_type_conflict_within_one_request(self):
-        self.ok("CREATE TABLE d (id INT)")
+        self.ok("CREATE TABLE d (id INT) WITH (column_policy = 'dynamic')")
         results = self.ok("INSERT INTO d (id, v) VALUES (?, ?)", bulk_args=[[1, 10], [2, "text"], [3, 11]])["results"]
         self.assertEqual([r["rowcount"] for r in results], [1, -2, 1])
         self.assertEqual(results[1]["error"]["message"], "SQLParseException[Cannot cast value `text` to type `bigint`]")
@@ -625,12 +680,25 @@ class DynamicColumnTest(EngineCase):
         self.error("INSERT INTO d (id, v) VALUES (?, ?)", 400, 4000, bulk_args=[[4, "text"]])
 
     def test_invalid_new_column_names(self):
-        self.ok("CREATE TABLE d (id INT, o OBJECT)")
+        self.ok("CREATE TABLE d (id INT, o OBJECT) WITH (column_policy = 'dynamic')")
         self.error('INSERT INTO d (id, "_hidden") VALUES (1, 2)', 400, 4008)
         results = self.ok("INSERT INTO d (id, o) VALUES (?, ?)",
                           bulk_args=[[1, {"a.b": 1}], [2, {"ok": {"x.y": 1}}], [3, {"ok": {"x": 1}}]])["results"]
         self.assertEqual([r["rowcount"] for r in results], [-2, -2, 1])
         self.assertEqual(results[0]["error"], {"code": 4008, "message": 'InvalidColumnNameException["a.b" contains a dot]'})
+
+    def test_tables_are_strict_by_default(self):
+        # CrateDB's default column policy for tables is strict; OBJECT columns stay dynamic.
+        self.ok("CREATE TABLE plain (id INT, o OBJECT)")
+        self.error("INSERT INTO plain (id, other) VALUES (1, 2)", 404, 4043,
+                   "ColumnUnknownException[Column other unknown]")
+        self.error("INSERT INTO plain (id, other) VALUES (?, ?)", 404, 4043, bulk_args=[[1, 2]])
+        self.ok("INSERT INTO plain (id, o) VALUES (1, ?)", [{"new": {"key": 1}}])
+        self.assertEqual(self.rows("SELECT o['new']['key'] FROM plain"), [[1]])
+        self.ok("CREATE TABLE loose (id INT) WITH (column_policy = 'dynamic')")
+        self.ok("INSERT INTO loose (id, other) VALUES (1, 2)")
+        self.assertEqual(self.rows("SELECT table_name, column_policy FROM information_schema.tables ORDER BY 1"),
+                         [["loose", "dynamic"], ["plain", "strict"]])
 
     def test_strict_table_and_strict_object(self):
         self.ok("CREATE TABLE s (id INT, o OBJECT(STRICT) AS (a INT)) WITH (column_policy = 'strict')")
@@ -782,6 +850,72 @@ class QueryTest(EngineCase):
 # ---------------------------------------------------------------- UPDATE / DELETE
 
 
+class ArithmeticTest(EngineCase):
+    """Arithmetic follows CrateDB (Java), not SQLite, which returns NULL for x/0, turns an overflow into a
+    float and reads 'a' as 0. Messages: ArithmeticException texts wrapped into SQLParseException by
+    CrateDB's BinaryScalar; ConversionException for operands that cannot be cast."""
+
+    def setUp(self):
+        super().setUp()
+        self.ok("CREATE TABLE n (i INT, b BIGINT, s SMALLINT, d DOUBLE, f REAL, t TEXT, ts TIMESTAMPTZ)")
+        self.ok("INSERT INTO n (i, b, s, d, f, t, ts) VALUES (2147483647, 9223372036854775807, 7, 1.5, 2.5, '12', 1000)")
+
+    def test_division_by_zero(self):
+        for stmt in ("SELECT 1/0", "SELECT 1 % 0", "SELECT i / 0 FROM n", "SELECT b % (s - 7) FROM n"):
+            self.error(stmt, 400, 4000, "SQLParseException[/ by zero]")
+        self.assertEqual(self.rows("SELECT d / 0, -d / 0, 1.0 / 2, d % 0 IS NULL FROM n"),
+                         [["Infinity", "-Infinity", 0.5, True]])
+
+    def test_overflow(self):
+        self.error("SELECT 9223372036854775807 + 1", 400, 4000, "SQLParseException[long overflow]")
+        self.error("SELECT 2147483647 + 1", 400, 4000, "SQLParseException[integer overflow]")
+        self.error("SELECT -2147483647 - 2", 400, 4000, "SQLParseException[integer overflow]")
+        self.error("SELECT i * 2 FROM n", 400, 4000, "SQLParseException[integer overflow]")
+        self.error("SELECT b + 1 FROM n", 400, 4000, "SQLParseException[long overflow]")
+        self.error("UPDATE n SET i = i + 1", 400, 4000, "SQLParseException[integer overflow]")
+        self.assertEqual(self.rows("SELECT i FROM n"), [[2147483647]])     # the failed UPDATE changed nothing
+        body = self.ok("SELECT i + 1::BIGINT, b - 1, s + s, f * 2, ts + 1 FROM n", types=True)
+        self.assertEqual(body["rows"], [[2147483648, 9223372036854775806, 14, 5.0, 1001]])
+        self.assertEqual(body["col_types"], [10, 10, 9, 7, 11])
+
+    def test_integer_division_and_modulo_as_java(self):
+        self.assertEqual(self.rows("SELECT 7 / 2, -7 / 2, 7 % -2, -7 % 2, 7.0 / 2, s / 2, s % 4 FROM n"),
+                         [[3, -3, 1, -1, 3.5, 3, 3]])
+
+    def test_text_operands_are_cast(self):
+        self.error("SELECT 1 + 'a'", 400, 4000, "SQLParseException[Cannot cast `'a'` of type `text` to type `integer`]")
+        self.error("SELECT 1 + ?", 400, 4000, "SQLParseException[Cannot cast value `a` to type `integer`]", args=["a"])
+        self.error("SELECT d * ? FROM n", 400, 4000, "SQLParseException[Cannot cast value `x` to type `double precision`]",
+                   args=["x"])
+        self.assertEqual(self.rows("SELECT 1 + '2', t + 1, t * 0.5 FROM n"), [[3, 13, 6.0]])
+        self.ok("UPDATE n SET t = 'twelve'")
+        self.error("SELECT t + 1 FROM n", 400, 4000, "SQLParseException[Cannot cast value `twelve` to type `integer`]")
+        self.error("SELECT 'a' + 'b'", 400, 4004)
+        self.error("SELECT true + 1", 400, 4004)
+        self.assertEqual(self.rows("SELECT NULL + 1, i + NULL FROM n"), [[None, None]])
+
+
+class SurrogateTest(EngineCase):
+    """JSON can carry an unpaired UTF-16 surrogate (the escape \\ud800), which CrateDB (Java strings)
+    takes as text; SQLite and UTF-8 cannot hold one. body_of sends such text escaped, as JSON allows."""
+
+    def test_lone_surrogate_in_a_literal_and_an_argument(self):
+        body = self.ok("SELECT '\ud800' AS s, ?", ["x\udc00"])
+        self.assertEqual(body["rows"], [["\ud800", "x\udc00"]])
+
+    def test_lone_surrogate_stored_and_read_back(self):
+        self.ok("CREATE TABLE s (id INT, t TEXT, o OBJECT(IGNORED), tags ARRAY(TEXT))")
+        self.ok("INSERT INTO s (id, t, o, tags) VALUES (1, ?, ?, ?)", ["a\ud83d", {"k": "\udfff"}, ["\ud800"]])
+        self.assertEqual(self.rows("SELECT t, o, o['k'], tags, o['\ud800'] FROM s"),
+                         [["a\ud83d", {"k": "\udfff"}, "\udfff", ["\ud800"], None]])
+        self.assertEqual(self.rows("SELECT id FROM s WHERE t = 'a\ud83d'"), [[1]])
+
+    def test_what_sqlite_cannot_carry_is_a_cratedb_shaped_400(self):
+        with mock.patch.object(engine_module, "run_select", side_effect=UnicodeEncodeError("utf-8", "\ud800", 0, 1,
+                                                                                       "surrogates not allowed")):
+            self.error("SELECT 1", 400, 4000)
+
+
 class UpdateDeleteTest(EngineCase):
     def setUp(self):
         super().setUp()
@@ -817,7 +951,8 @@ class UpdateDeleteTest(EngineCase):
 class PersistenceTest(EngineCase):
     def test_reopen_keeps_tables_rows_and_learned_types(self):
         self.ok("CREATE TABLE p (id INT PRIMARY KEY, ts TIMESTAMPTZ, "
-                "day TIMESTAMPTZ GENERATED ALWAYS AS date_trunc('day', ts), payload OBJECT, flag BOOLEAN)")
+                "day TIMESTAMPTZ GENERATED ALWAYS AS date_trunc('day', ts), payload OBJECT, flag BOOLEAN) "
+                "WITH (column_policy = 'dynamic')")
         self.ok("INSERT INTO p (id, ts, payload, flag, extra) VALUES (1, 86400005, ?, true, 'e')", [{"t": 1}])
         self.reopen()
         body = self.ok("SELECT id, day, payload, flag, extra FROM p", types=True)
@@ -908,6 +1043,20 @@ class SinkTest(EngineCase):
         self.assertEqual(self.sink(body_of("SELECT count(*) FROM sunk")).body["rows"], [[0]])
         outcome = self.sink(body_of("SELECT 1", bulk_args=[[]]))
         self.assertEqual((outcome.status, outcome.body["error"]["code"]), (400, 4004))
+
+    def test_other_statements_keep_the_requests_options(self):
+        outcome = self.engine.sink_request(body_of("CREATE TABLE t (a INT)"), True, True, "other", "alice")
+        self.assertEqual((outcome.status, outcome.body["col_types"]), (200, []))
+        outcome = self.engine.sink_request(body_of("SELECT count(*) FROM t"), True, False, "other", "alice")
+        self.assertEqual((outcome.body["rows"], outcome.body["col_types"]), ([[0]], [10]))
+        outcome = self.engine.sink_request(body_of("SELECT current_user, current_schema"), False, False, "other", "alice")
+        self.assertEqual(outcome.body["rows"], [["alice", "other"]])
+        outcome = self.engine.sink_request(body_of("SELECT nope"), False, True)
+        self.assertIn("error_trace", outcome.body)
+        self.assertNotIn("col_types", self.engine.sink_request(body_of("SELECT 1")).body)
+        outcome = self.engine.sink_request(body_of(self.STMT, args=[1, 2]), True, False)
+        self.assertEqual(outcome.body["col_types"], [])
+        self.assertIn("error_trace", self.engine.sink_request(body_of(self.STMT, args=[1]), False, True).body)
 
     def test_rejects_malformed_inserts(self):
         for data in (body_of(self.STMT, bulk_args=[[1]]),

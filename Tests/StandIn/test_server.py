@@ -75,12 +75,12 @@ class FakeEngine:
         except ValueError as exc:
             return self._error(400, f"SQLParseException[{exc}]", 4000, error_trace)
 
-    def sink_request(self, body) -> FakeOutcome:
+    def sink_request(self, body, types=False, error_trace=False, default_schema=None, user="crate") -> FakeOutcome:
         request = self._parse(body)
         if isinstance(request, FakeOutcome):
             return request
         if not re.match(r"(?is)\s*insert\s+into", request["stmt"]):
-            return self._ok(cols=[], rows=[[]], rowcount=1)
+            return self.sql_request(body, types, error_trace, default_schema, user)
         return self._inserted(request.get("bulk_args"))
 
     def blob_table_exists(self, name: str) -> bool:
@@ -393,9 +393,49 @@ class HttpBehaviourTest(StandInTestCase):
         self.assertEqual(reply.status, 404)
         self.assertIn("error", reply.json())
 
+    @unittest.skipUnless(USE_REAL_ENGINE, "needs the SQL engine")
+    def test_lone_surrogate_is_answered_as_escaped_json(self):
+        # "\ud800" is valid JSON; the answer must be JSON too (escaped), never a 500 about UTF-8.
+        payload = b'{"stmt": "SELECT \'\\ud800\' AS s, ?", "args": ["x\\udc00"]}'
+        reply = call(self.url, "POST", "/_sql", payload, {"Content-Type": "application/json"})
+        self.assertEqual(reply.status, 200, reply.body)
+        self.assertTrue(reply.body.isascii(), reply.body)
+        self.assertEqual(reply.json()["rows"], [["\ud800", "x\udc00"]])
+        self.assertEqual(reply.json()["cols"], ["s", "$1"])
+
     def test_garbage_request_is_400_and_closed(self):
         answer = raw_exchange(self.url, b"this is not http\r\n\r\n")
         self.assertTrue(answer.startswith(b"HTTP/1.1 400 "), answer)
+
+
+class HeadTest(StandInTestCase):
+    """A HEAD answer never has a body, whatever the answer: its Content-Length is that of the GET answer."""
+
+    @staticmethod
+    def head(url: str, path: str, headers: bytes = b"") -> tuple[bytes, dict, bytes]:
+        answer = raw_exchange(url, b"HEAD %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n%s\r\n"
+                              % (path.encode(), headers))
+        head, _, rest = answer.partition(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        fields = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}
+        return lines[0].encode(), fields, rest
+
+    def test_no_body_on_any_head_answer(self):
+        standin = self.start_standin(users=["alice:secret"])
+        url = standin.url(0)
+        auth = b"Authorization: %s\r\n" % basic("alice", "secret")["Authorization"].encode()
+        for path, headers, status in (("/", auth, b"200"), ("/_nope", auth, b"404"), ("/_sql", auth, b"405"),
+                                      ("/", b"", b"401")):
+            line, fields, rest = self.head(url, path, headers)
+            self.assertTrue(line.startswith(b"HTTP/1.1 " + status), (path, line))
+            self.assertEqual(rest, b"", path)
+            self.assertGreater(int(fields["content-length"]), 0, path)
+        standin.control(0, "unavailable")
+        line, fields, rest = self.head(url, "/", auth)
+        self.assertEqual((line, rest), (b"HTTP/1.1 503 Service Unavailable", b""))
+        self.assertEqual(int(fields["content-length"]), len(json.dumps(
+            {"error": {"message": "ClusterBlockException[blocked by: [SERVICE_UNAVAILABLE/1/state not recovered "
+                                  "/ initialized];]", "code": 5030}}, separators=(",", ":"))))
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -535,6 +575,53 @@ class FaultModeTest(StandInTestCase):
         self.assertEqual(counters["total"]["rows_inserted"], 4)
         zero = self.standin.reset_counters()
         self.assertEqual(zero["total"], dict.fromkeys(zero["total"], 0))
+
+    def test_status_mode_answers_every_request_like_a_proxy(self):
+        control = self.standin.control_url
+        url = self.standin.url(0)
+
+        def set_status(body) -> Reply:
+            return call(control, "POST", "/nodes/0/mode", json.dumps(body).encode(), {"Content-Type": "application/json"})
+
+        reply = set_status({"mode": "status", "status": 502})
+        self.assertEqual(reply.status, 200, reply.body)
+        self.assertEqual((reply.json()["mode"], reply.json()["status"]), ("status", 502))
+        state = call(control, "GET", "/nodes/0").json()
+        self.assertEqual((state["mode"], state["status"], state["delay"]), ("status", 502, 0.0))
+        self.standin.reset_counters()
+        for answer in (sql(url, "SELECT current_user"), call(url, "GET", "/"),
+                       call(url, "GET", "/_blobs/faultblobs/" + "0" * 40)):
+            self.assertEqual(answer.status, 502)
+            self.assertEqual(answer.headers["content-type"], "text/html")
+            self.assertIn(b"<h1>502 Bad Gateway</h1>", answer.body)
+        self.assertEqual(self.standin.counters()["nodes"][0]["requests"], 3)
+        self.assertEqual(sql(self.standin.url(1), "SELECT current_user").status, 200)  # only node 0 is behind it
+
+        self.assertEqual(set_status({"mode": "status", "status": 504}).status, 200)
+        answer = sql(url, "SELECT current_user")
+        self.assertEqual((answer.status, answer.headers["content-type"]), (504, "text/html"))
+        self.assertIn(b"504 Gateway Timeout", answer.body)
+
+        self.assertEqual(set_status({"mode": "status", "status": 509}).status, 200)
+        answer = call(url, "GET", "/")
+        self.assertEqual(answer.status, 509)
+        self.assertTrue(answer.headers["content-type"].startswith("text/plain"))
+        self.assertEqual(answer.body, b"509 Bandwidth Limit Exceeded\n")
+        head = raw_exchange(url, b"HEAD / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        self.assertTrue(head.startswith(b"HTTP/1.1 509 Bandwidth Limit Exceeded\r\n"), head)
+        self.assertTrue(head.endswith(b"\r\n\r\n"), head)  # no body after the headers
+
+        for bad in ({"mode": "status"}, {"mode": "status", "status": "502"}, {"mode": "status", "status": True},
+                    {"mode": "status", "status": 200}, {"mode": "status", "status": 600},
+                    {"mode": "status", "status": 502.0}):
+            reply = set_status(bad)
+            self.assertEqual(reply.status, 400, bad)
+            self.assertIn("status", reply.json()["error"])
+        self.assertEqual(call(control, "GET", "/nodes/0").json()["status"], 509)  # a refused change changes nothing
+
+        reply = set_status({"mode": "healthy"})
+        self.assertEqual((reply.json()["mode"], reply.json()["status"]), ("healthy", None))
+        self.assertEqual(sql(url, "SELECT current_user").status, 200)
 
     def test_control_interface_rejects_bad_requests(self):
         nodes = self.standin.nodes()
@@ -765,6 +852,23 @@ class SinkTest(StandInTestCase):
         self.assertEqual(sql(standin.url(1), stmt, args=[1, "one"]).status, 200)
         total = standin.counters()["total"]
         self.assertEqual((total["sql_requests"], total["bulk_requests"], total["rows_inserted"]), (4, 3, 3001))
+
+    @unittest.skipUnless(USE_REAL_ENGINE, "needs the SQL engine")
+    def test_sink_keeps_types_error_trace_schema_and_user_of_other_statements(self):
+        standin = self.start_standin(sink=True, users=["alice:secret"])
+        url = standin.url(0)
+        alice = {**basic("alice", "secret"), "Default-Schema": "other"}
+        self.assertEqual(sql(url, "CREATE TABLE sunk (id INTEGER)", headers=alice).status, 200)
+        typed = sql(url, "SELECT count(*) FROM other.sunk", query="?types", headers=alice)
+        self.assertEqual((typed.status, typed.json().get("col_types")), (200, [10]))
+        self.assertEqual(sql(url, "SELECT count(*) FROM sunk", headers=alice).json()["rows"], [[0]])
+        self.assertEqual(sql(url, "SELECT current_user, current_schema", headers=alice).json()["rows"],
+                         [["alice", "other"]])
+        traced = sql(url, "SELECT nope FROM sunk", query="?error_trace=true", headers=alice)
+        self.assertEqual(traced.status, 404)
+        self.assertIsInstance(traced.json().get("error_trace"), str)
+        insert = sql(url, "INSERT INTO sunk (id) VALUES (?)", args=[1], query="?types", headers=alice)
+        self.assertEqual(insert.json()["col_types"], [])
 
 
 # ----------------------------------------------------------------------------------------------------

@@ -1,16 +1,23 @@
 """Control interface of the stand-in: plain JSON over HTTP, so Swift tests, Python tests and curl can all
 switch fault modes and read counters.
 
-    GET  /nodes                 -> [{"index":0,"url":"http://127.0.0.1:PORT","mode":"healthy","delay":0.0}, ...]
-    GET  /nodes/{i}             -> {"index":i,"url":...,"mode":...,"delay":...}
-    POST /nodes/{i}/mode        body {"mode":"healthy|refuse|unavailable|hang|drop|slow|redirect","delay":S}
-                                -> the node's new state (as GET /nodes/{i}); "delay" is required for "slow"
+    GET  /nodes                 -> [{"index":0,"url":"http://127.0.0.1:PORT","mode":"healthy","delay":0.0,
+                                     "status":null}, ...]
+    GET  /nodes/{i}             -> {"index":i,"url":...,"mode":...,"delay":...,"status":...}
+    POST /nodes/{i}/mode        body {"mode":"healthy|refuse|unavailable|hang|drop|slow|redirect|status",
+                                      "delay":S, "status":N}
+                                -> the node's new state (as GET /nodes/{i}); "delay" is required for "slow",
+                                   "status" (an HTTP status 400-599) for "status"
     GET  /counters              -> {"nodes":[{"index":i,"requests":n,"sql_requests":n,"bulk_requests":n,
                                      "rows_inserted":n,"blob_requests":n}, ...], "total":{...same names...}}
     POST /counters/reset        -> the counters, all zero
 
-Errors: 400 (bad JSON, unknown mode, bad delay), 404 (unknown node or path), 500 (the port of a refusing
-node could not be bound again), each with body {"error":"<text>"}.
+Mode "status" plays a proxy or load balancer in front of the node: every request is answered with that
+status without reaching CrateDB (for 502/503/504 an HTML error page as nginx sends it, otherwise a line of
+plain text), e.g. to test failover on 502, 504 and 509. "status" is null in every other mode.
+
+Errors: 400 (bad JSON, unknown mode, bad delay, missing or bad status), 404 (unknown node or path),
+500 (the port of a refusing node could not be bound again), each with body {"error":"<text>"}.
 """
 
 from __future__ import annotations
@@ -21,7 +28,7 @@ import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from .server import MODES, Cluster
+from .server import MODES, STATUS_RANGE, Cluster
 
 log = logging.getLogger("standin.control")
 
@@ -69,10 +76,20 @@ def set_mode(cluster: Cluster, index: int, body: dict) -> dict:
         raise ControlError(400, "mode slow needs a delay in seconds")
     if isinstance(delay, bool) or not isinstance(delay, (int, float)) or delay < 0:
         raise ControlError(400, "delay must be a non-negative number of seconds")
+    status = _status(body) if mode == "status" else None
     try:
-        return node.set_mode(mode, float(delay) if mode == "slow" else 0.0)
+        return node.set_mode(mode, float(delay) if mode == "slow" else 0.0, status)
     except OSError as exc:
         raise ControlError(500, f"cannot listen on port {node.port} again: {exc}") from exc
+
+
+def _status(body: dict) -> int:
+    status = body.get("status")
+    # bool is an int in Python; `true` is no status.
+    if isinstance(status, bool) or not isinstance(status, int) or status not in STATUS_RANGE:
+        raise ControlError(400, f"mode status needs a status, an integer from {STATUS_RANGE.start} "
+                                f"to {STATUS_RANGE.stop - 1}")
+    return status
 
 
 def _node(cluster: Cluster, index: int):

@@ -72,6 +72,10 @@ def parse_request(body: bytes) -> _Request:
     return _Request(data["stmt"], args, bulk_args)
 
 
+def _unpaired_surrogate() -> CrateError:
+    return sql_parse("Text with an unpaired UTF-16 surrogate cannot be used here by the CrateDB stand-in")
+
+
 def _duration_since(start: float) -> float:
     return round((time.perf_counter() - start) * 1000.0, 3)
 
@@ -118,13 +122,19 @@ class Engine:
                 return self._simple(ctx, parsed.statement, request.args or [], types, start)
         except CrateError as error:
             return SqlOutcome(error.status, _error_body(error, error_trace), 0, bulk)
+        except UnicodeEncodeError:
+            # A lone surrogate (`"\ud800"` in the JSON body) that SQLite cannot carry here.
+            error = _unpaired_surrogate()
+            return SqlOutcome(error.status, _error_body(error, error_trace), 0, bulk)
         except Exception as exc:  # never let a traceback reach the client
             error = internal(exc)
             return SqlOutcome(error.status, _error_body(error, error_trace, traceback.format_exc()), 0, bulk)
 
-    def sink_request(self, body: bytes) -> SqlOutcome:
+    def sink_request(self, body: bytes, types: bool = False, error_trace: bool = False,
+                     default_schema: Optional[str] = None, user: str = "crate") -> SqlOutcome:
         """Benchmark mode: validate an INSERT with (bulk_)args, count it, store nothing. Every other statement
-        (a client's CREATE TABLE IF NOT EXISTS, a query) runs as usual, so clients work unchanged."""
+        (a client's CREATE TABLE IF NOT EXISTS, a query) runs as usual, with the request's flags, schema
+        and user, so clients work unchanged."""
         start = time.perf_counter()
         bulk = False
         try:
@@ -132,7 +142,7 @@ class Engine:
             bulk = request.args is None and request.bulk_args is not None
             parsed = self._parse(request.stmt)
             if not isinstance(parsed.statement, ast.Insert):
-                return self.sql_request(body, False, False, None)
+                return self.sql_request(body, types, error_trace, default_schema, user)
             per_row = len(parsed.statement.rows)
             rows = request.bulk_args if bulk else [request.args or []]
             for index, row in enumerate(rows):
@@ -144,13 +154,16 @@ class Engine:
                 body_out = {"cols": [], "duration": _duration_since(start),
                             "results": [{"rowcount": per_row} for _ in rows]}
             else:
-                body_out = {"cols": [], "rows": [[]], "rowcount": per_row, "duration": _duration_since(start)}
+                body_out = {"cols": []}
+                if types:
+                    body_out["col_types"] = []
+                body_out.update(rows=[[]], rowcount=per_row, duration=_duration_since(start))
             return SqlOutcome(200, body_out, inserted, bulk)
         except CrateError as error:
-            return SqlOutcome(error.status, _error_body(error, False), 0, bulk)
+            return SqlOutcome(error.status, _error_body(error, error_trace), 0, bulk)
         except Exception as exc:
             error = internal(exc)
-            return SqlOutcome(error.status, _error_body(error, False), 0, bulk)
+            return SqlOutcome(error.status, _error_body(error, error_trace, traceback.format_exc()), 0, bulk)
 
     def blob_table_exists(self, name: str) -> bool:
         with self._lock:

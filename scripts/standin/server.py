@@ -36,7 +36,10 @@ MAX_LINE = 64 * 1024  # request line and each header line
 MAX_HEADERS = 200
 STREAM_CHUNK = 256 * 1024  # read/write unit for bodies we never hold whole (blobs)
 
-MODES = ("healthy", "refuse", "unavailable", "hang", "drop", "slow", "redirect")
+MODES = ("healthy", "refuse", "unavailable", "hang", "drop", "slow", "redirect", "status")
+STATUS_RANGE = range(400, 600)  # what mode "status" may answer: errors only, so every answer has a body
+# Reasons http.HTTPStatus does not know; 509 is what some proxies and hosters send.
+EXTRA_REASONS = {509: "Bandwidth Limit Exceeded"}
 COUNTER_NAMES = ("requests", "sql_requests", "bulk_requests", "rows_inserted", "blob_requests")
 
 VERSION = {
@@ -58,6 +61,7 @@ UNAVAILABLE_BODY = {
 
 # Compact UTF-8 JSON as CrateDB sends it; one encoder for all responses saves building one per request.
 _JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+_JSON_ASCII = json.JSONEncoder(separators=(",", ":"), ensure_ascii=True)
 
 
 class BadRequest(Exception):
@@ -285,7 +289,13 @@ class Response:
 
     @classmethod
     def json(cls, status: int, obj: Any, **kw) -> "Response":
-        body = _JSON.encode(obj).encode("utf-8")
+        text = _JSON.encode(obj)
+        try:
+            body = text.encode("utf-8")
+        except UnicodeEncodeError:
+            # A lone surrogate from a "\ud800" escape: UTF-8 cannot hold it, so escape every non-ASCII
+            # character (the same JSON value), as CrateDB's JSON writer escapes surrogates.
+            body = _JSON_ASCII.encode(obj).encode("ascii")
         return cls(status, body, (("content-type", "application/json"),), **kw)
 
     @classmethod
@@ -311,7 +321,7 @@ def _reason(status: int) -> str:
     try:
         return http.HTTPStatus(status).phrase
     except ValueError:
-        return "Unknown"
+        return EXTRA_REASONS.get(status, "Unknown")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -364,6 +374,7 @@ class Node:
         self.port = port
         self.mode = "healthy"
         self.delay = 0.0
+        self.status: int | None = None  # the HTTP status every request gets in mode "status"
         self._lock = threading.Lock()
         self._mode_changed = threading.Event()  # set (and replaced) on every mode change
         self._listener: socket.socket | None = None
@@ -383,7 +394,8 @@ class Node:
         return f"{scheme}://{host}:{self.port}"
 
     def state(self) -> dict:
-        return {"index": self.index, "url": self.url, "mode": self.mode, "delay": self.delay}
+        return {"index": self.index, "url": self.url, "mode": self.mode, "delay": self.delay,
+                "status": self.status}
 
     # -- listening ------------------------------------------------------------------------------
 
@@ -457,7 +469,7 @@ class Node:
 
     # -- modes ----------------------------------------------------------------------------------
 
-    def set_mode(self, mode: str, delay: float) -> dict:
+    def set_mode(self, mode: str, delay: float, status: int | None = None) -> dict:
         with self._lock:
             if mode == "refuse":
                 self._close_listener()
@@ -469,16 +481,18 @@ class Node:
                     self._open_listener()  # may raise OSError: then the mode stays as it was
                 to_abort = list(self._hung) if mode != "hang" else []
             self.mode, self.delay = mode, delay
+            self.status = status if mode == "status" else None
             changed, self._mode_changed = self._mode_changed, threading.Event()
         changed.set()  # wakes requests sleeping in `slow`
         for conn in to_abort:
             conn.abort()
-        log.info("node %d -> %s%s", self.index, mode, f" ({delay}s)" if mode == "slow" else "")
+        detail = f" ({delay}s)" if mode == "slow" else f" ({status})" if mode == "status" else ""
+        log.info("node %d -> %s%s", self.index, mode, detail)
         return self.state()
 
-    def mode_snapshot(self) -> tuple[str, float, threading.Event]:
+    def mode_snapshot(self) -> tuple[str, float, int | None, threading.Event]:
         with self._lock:
-            return self.mode, self.delay, self._mode_changed
+            return self.mode, self.delay, self.status, self._mode_changed
 
     def register(self, conn: "Connection") -> bool:
         with self._lock:
@@ -587,9 +601,8 @@ class Cluster:
         return self._engine_thread.call(fn, *args)
 
     def run_sql(self, body: bytes, types: bool, error_trace: bool, schema: str | None, user: str):
-        if self.sink:
-            return self._call(self.engine.sink_request, body)
-        return self._call(self.engine.sql_request, body, types, error_trace, schema, user)
+        method = self.engine.sink_request if self.sink else self.engine.sql_request
+        return self._call(method, body, types, error_trace, schema, user)
 
     def blob_table_exists(self, name: str) -> bool:
         return self._call(self.engine.blob_table_exists, name)
@@ -711,7 +724,10 @@ class Connection:
             self._send_plain(Response(400, f"{exc}\n".encode(), close=True))
             return False
         self._count_received(request)
-        mode, delay, mode_changed = self.node.mode_snapshot()
+        mode, delay, status, mode_changed = self.node.mode_snapshot()
+        if mode == "status":
+            # A proxy in front of the node answers, before CrateDB could look at auth or the path.
+            return self._send(request, _proxy_answer(status))
 
         accepted, user = self.cluster.authenticate(request)
         if not accepted:
@@ -730,6 +746,8 @@ class Connection:
         if mode == "slow":
             mode_changed.wait(delay)  # the work is done, only the answer is late (a mode change cuts it short)
         if mode == "drop":
+            if request.method == "HEAD":
+                response.send_body = False
             self._send_partial(response)
             return False
         return self._send(request, response)
@@ -754,15 +772,13 @@ class Connection:
     def _root(self, request: Request) -> Response:
         if request.method not in ("GET", "HEAD"):
             return Response.error(405, f"Method [{request.method}] is not allowed on [/]", 4050)
-        response = Response.json(200, {
+        return Response.json(200, {
             "ok": True,
             "status": 200,
             "name": self.node.name,
             "cluster_name": "standin",
             "version": VERSION,
         })
-        response.send_body = request.method != "HEAD"
-        return response
 
     def _sql(self, request: Request) -> Response:
         if request.method != "POST":
@@ -797,6 +813,8 @@ class Connection:
 
     def _send(self, request: Request, response: Response) -> bool:
         """Writes the whole response; True when the connection stays open for the next request."""
+        if request.method == "HEAD":
+            response.send_body = False  # whatever the answer: headers (and Content-Length) only
         try:
             keep_alive = request.keep_alive and not response.close and self._settle_body(request)
             self._unread_body = not keep_alive and not request.body.consumed
@@ -863,6 +881,26 @@ class Connection:
         while self.reader.read1(STREAM_CHUNK):
             pass  # whatever the client sends now is ignored; b"" = client closed or abort()
         return False
+
+
+_PROXY_PAGE = """<html>
+<head><title>{status} {reason}</title></head>
+<body>
+<center><h1>{status} {reason}</h1></center>
+<hr><center>standin-proxy</center>
+</body>
+</html>
+"""
+
+
+def _proxy_answer(status: int) -> Response:
+    """Mode `status`: what a load balancer or proxy sends instead of CrateDB's JSON. Gateway errors come
+    as an HTML page (as nginx or an ELB sends them), anything else (509 ...) as a line of plain text."""
+    reason = _reason(status)
+    if status in (502, 503, 504):
+        body = _PROXY_PAGE.format(status=status, reason=reason).encode()
+        return Response(status, body, (("content-type", "text/html"),))
+    return Response(status, f"{status} {reason}\n".encode(), (("content-type", "text/plain; charset=UTF-8"),))
 
 
 def _unauthorized(user: str) -> Response:

@@ -111,6 +111,7 @@ class TypeSpec:
     inner: Optional["TypeSpec"] = None     # element type of an array
     policy: str = "dynamic"            # object column policy
     children: tuple = ()               # object: (ColumnDef, ...)
+    length: Optional[int] = None       # VARCHAR(n): the n
 
 # ---------------------------------------------------------------- statements
 

@@ -60,7 +60,7 @@ class Table:
     clustered_by: Optional[str] = None
     shards: Optional[int] = None
     properties: dict = field(default_factory=dict)  # WITH (...) as written
-    column_policy: str = "dynamic"
+    column_policy: str = "strict"                   # CrateDB's default for tables
     physical: set = field(default_factory=set)      # columns that exist in the SQLite table
 
     @property

@@ -17,9 +17,10 @@ from typing import Optional
 from . import sqlast as ast
 from . import sqltypes as T
 from .sqlcatalog import quote_ident
-from .sqlerrors import CrateError, column_unknown, sql_parse, unknown_function, unsupported
+from .sqlerrors import CrateError, cannot_cast_literal, column_unknown, sql_parse, unknown_function, unsupported
 
 AGGREGATES = frozenset({"count", "sum", "avg", "min", "max"})
+TIMESTAMP_KINDS = ("timestamptz", "timestamp")
 _NO_VALUE = object()
 
 
@@ -92,7 +93,7 @@ class Compiler:
 
     def bind(self, value) -> str:
         name = f"p{len(self.params)}"
-        self.params[name] = value
+        self.params[name] = T.to_storage(value, T.TEXT) if isinstance(value, str) else value
         return f":{name}"
 
     def constant(self, value, ctype: T.CType) -> Typed:
@@ -193,7 +194,37 @@ class Compiler:
             return Typed(f"({left.sql} {op} {right.sql})", T.BOOLEAN, aggregate)
         if op == "||":
             return Typed(f"({left.sql} || {right.sql})", T.TEXT, aggregate)
-        return Typed(f"({left.sql} {op} {right.sql})", T.numeric_result(left.type, right.type), aggregate)
+        return self._arithmetic(expr, left, right)
+
+    def _arithmetic(self, expr: ast.BinOp, left: Typed, right: Typed) -> Typed:
+        """+ - * / % as CrateDB's arithmetic functions: overflow and integer division by zero fail,
+        text operands are cast to the numeric side. Not SQLite's operators, which quietly turn
+        overflows into floats and x/0 into NULL."""
+        kinds = arithmetic_types(left.type, right.type)
+        if kinds is None:
+            raise unknown_function(f"Unknown function: {display(expr)}, no overload found for matching "
+                                   f"argument types: ({left.type.name}, {right.type.name}).")
+        kind, result = kinds
+        left = self._numeric_operand(left, expr.left, kind)
+        right = self._numeric_operand(right, expr.right, kind)
+        if left.constant and right.constant:
+            return self.constant(T.arithmetic(expr.op, kind, left.value, right.value), result)
+        sql = f"standin_arith('{expr.op}', '{kind}', {left.sql}, {right.sql})"
+        return Typed(sql, result, left.aggregate or right.aggregate)
+
+    def _numeric_operand(self, operand: Typed, expr, kind: str) -> Typed:
+        """A text operand cast to the arithmetic kind (CrateDB's implicit cast of the argument)."""
+        if operand.type.kind != "text":
+            return operand
+        target = T.CType(kind)
+        if not operand.constant:
+            return Typed(self._cast_sql(operand, target, False), target, operand.aggregate)
+        try:
+            return self.constant(T.cast(operand.value, target), target)
+        except CrateError:
+            if isinstance(expr, ast.Literal):
+                raise cannot_cast_literal(display(expr), operand.type.name, target.name) from None
+            raise
 
     def _UnaryOp(self, expr: ast.UnaryOp) -> Typed:
         operand = self.value(expr.operand)
@@ -232,14 +263,16 @@ class Compiler:
         target = T.from_spec(expr.type)
         if operand.constant:
             try:
-                return self.constant(T.cast(operand.value, target), target)
+                return self.constant(T.cast_explicit(operand.value, target), target)
             except CrateError:
                 if expr.is_try:
                     return self.constant(None, target)
                 raise
-        sql = (f"standin_cast({operand.sql}, {self.bind(json.dumps(operand.type.to_json()))}, "
-               f"{self.bind(json.dumps(target.to_json()))}, {int(expr.is_try)})")
-        return Typed(sql, target, operand.aggregate)
+        return Typed(self._cast_sql(operand, target, expr.is_try), target, operand.aggregate)
+
+    def _cast_sql(self, operand: Typed, target: T.CType, is_try: bool) -> str:
+        return (f"standin_cast({operand.sql}, {self.bind(json.dumps(operand.type.to_json()))}, "
+                f"{self.bind(json.dumps(target.to_json()))}, {int(is_try)})")
 
     # ------------------------------------------------------------ functions
 
@@ -354,6 +387,26 @@ _SCALARS = {
 
 
 # ---------------------------------------------------------------- analysis helpers
+
+
+def arithmetic_types(left: T.CType, right: T.CType):
+    """(kind the values are computed in, result type) of `left op right`, or None when CrateDB has
+    no such arithmetic function. There is none for smallint: it is widened to integer. Timestamps
+    are computed as bigint (epoch milliseconds)."""
+    pair = (left.kind, right.kind)
+    allowed = T.NUMERIC_ORDER + TIMESTAMP_KINDS + ("undefined", "text")
+    if any(kind not in allowed for kind in pair):
+        return None
+    timestamps = [kind for kind in pair if kind in TIMESTAMP_KINDS]
+    if timestamps:
+        return "bigint", T.CType(timestamps[0])
+    numeric = [kind for kind in pair if kind in T.NUMERIC_ORDER]
+    if not numeric:
+        # NULL op NULL is NULL; text has no arithmetic of its own.
+        return None if "text" in pair else ("bigint", T.UNDEFINED)
+    widest = max(numeric, key=T.NUMERIC_ORDER.index)
+    kind = "integer" if widest == "smallint" else widest
+    return kind, T.CType(kind)
 
 
 def subscript_type(ctype: T.CType, path: list, shown: str) -> T.CType:
@@ -503,15 +556,20 @@ def sql_sub(document, *path):
     if isinstance(node, bool):
         return int(node)
     if isinstance(node, (dict, list)):
-        return json.dumps(node, separators=(",", ":"), ensure_ascii=False)
-    return node
+        node = json.dumps(node, separators=(",", ":"), ensure_ascii=False)
+    return _sqlite_text(node)
 
 
 def sql_subj(document, *path):
     node = _walk(document, path)
     if node is None:
         return None
-    return json.dumps(node, separators=(",", ":"), ensure_ascii=False)
+    return _sqlite_text(json.dumps(node, separators=(",", ":"), ensure_ascii=False))
+
+
+def _sqlite_text(value):
+    # Text with a lone surrogate goes back to SQLite as a BLOB (see sqltypes.to_storage).
+    return T.to_storage(value, T.TEXT) if isinstance(value, str) else value
 
 
 @functools.lru_cache(maxsize=256)
@@ -540,7 +598,7 @@ def make_sql_cast(errors: UdfErrors):
         source = T.CType.from_json(json.loads(source_json))
         target = T.CType.from_json(json.loads(target_json))
         try:
-            cast_value = T.cast(T.from_storage(value, source), target)
+            cast_value = T.cast_explicit(T.from_storage(value, source), target)
         except CrateError as error:
             if is_try:
                 return None
@@ -560,9 +618,20 @@ def make_sql_date_trunc(errors: UdfErrors):
     return sql_date_trunc
 
 
+def make_sql_arith(errors: UdfErrors):
+    def sql_arith(op, kind, left, right):
+        try:
+            return T.arithmetic(op, kind, left, right)
+        except CrateError as error:
+            errors.pending = error
+            raise
+    return sql_arith
+
+
 def register_functions(conn, errors: UdfErrors) -> None:
     conn.create_function("standin_sub", -1, sql_sub, deterministic=True)
     conn.create_function("standin_subj", -1, sql_subj, deterministic=True)
     conn.create_function("standin_like", 3, sql_like, deterministic=True)
     conn.create_function("standin_cast", 4, make_sql_cast(errors), deterministic=True)
     conn.create_function("standin_date_trunc", 2, make_sql_date_trunc(errors), deterministic=True)
+    conn.create_function("standin_arith", 4, make_sql_arith(errors), deterministic=True)

@@ -41,7 +41,8 @@ def create_table(ctx: Context, stmt: ast.CreateTable) -> int:
     table.clustered_by = stmt.clustered_by
     table.shards = stmt.shards
     table.properties = dict(stmt.properties)
-    table.column_policy = _unquote(table.properties.get("column_policy", "'dynamic'")).lower()
+    # CrateDB's default column policy for tables is strict (OBJECT columns default to dynamic).
+    table.column_policy = _unquote(table.properties.get("column_policy", "'strict'")).lower()
     _validate_keys(table)
 
     columns = [f"{quote_ident(c.name)} {c.type.affinity}" for c in table.columns.values()]

@@ -46,6 +46,11 @@ def cannot_cast(value_text: str, type_name: str) -> CrateError:
     return sql_parse(f"Cannot cast value `{value_text}` to type `{type_name}`")
 
 
+def cannot_cast_literal(shown: str, source_type: str, type_name: str) -> CrateError:
+    # ConversionException for a literal written in the statement (CrateDB shows the symbol).
+    return sql_parse(f"Cannot cast `{shown}` of type `{source_type}` to type `{type_name}`")
+
+
 def cannot_cast_element(key: str, value_text: str, type_name: str) -> CrateError:
     return sql_parse(
         f"Cannot cast object element `{key}` with value `{value_text}` to type `{type_name}`")

@@ -518,15 +518,16 @@ class _Parser:
         }
         if word in simple:
             if word == "varchar":
-                self.optional_length()
+                return ast.TypeSpec("text", length=self.optional_length())
             return ast.TypeSpec(simple[word])
         if word == "double":
             self.accept_word("precision")
             return ast.TypeSpec("double")
         if word == "character":
-            self.accept_word("varying")
-            self.optional_length()
-            return ast.TypeSpec("text")
+            # CHARACTER(n) (blank-padded) is not emulated; it is kept as plain text.
+            varying = self.accept_word("varying")
+            length = self.optional_length()
+            return ast.TypeSpec("text", length=length if varying else None)
         if word == "timestamp":
             return ast.TypeSpec(self.timestamp_zone())
         if word == "object":
@@ -538,10 +539,16 @@ class _Parser:
             return ast.TypeSpec("array", inner=inner)
         raise sql_parse(f"Cannot find data type: {word}")
 
-    def optional_length(self) -> None:
-        if self.accept_op("("):
-            self.integer()
-            self.expect_op(")")
+    def optional_length(self):
+        """`(n)` after a character type, or None."""
+        if not self.accept_op("("):
+            return None
+        length = self.integer()
+        self.expect_op(")")
+        if length < 1:
+            # Wording of CrateDB's StringType.of.
+            raise sql_parse(f"The text type length must be at least 1, received: {length}")
+        return length
 
     def timestamp_zone(self) -> str:
         # Bare TIMESTAMP is TIMESTAMP WITHOUT TIME ZONE in CrateDB 5.
@@ -606,7 +613,11 @@ class _Parser:
             negated = self.accept_word("not")
             self.expect_word("null")
             return ast.IsNull(left, negated)
-        negated = self.accept_word("not")
+        # NOT belongs to this predicate only before IN/LIKE/ILIKE/BETWEEN; otherwise it is the
+        # caller's (e.g. `DEFAULT 0 NOT NULL` in a column definition).
+        negated = self.tok.is_word("not") and self.peek().is_word("in", "like", "ilike", "between")
+        if negated:
+            self.advance()
         if self.accept_word("in"):
             self.expect_op("(")
             if self.tok.is_word("select"):
@@ -624,8 +635,6 @@ class _Parser:
             low = self.concat()
             self.expect_word("and")
             return ast.Between(left, low, self.concat(), negated)
-        if negated:
-            self.fail("IN, LIKE, ILIKE or BETWEEN")
         return left
 
     def concat(self) -> ast.Expr:

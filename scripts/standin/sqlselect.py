@@ -134,6 +134,8 @@ def _row_count(compiler: Compiler, expr, clause: str):
 
 
 def _decode(value, typed: Typed):
+    if typed.json_output and isinstance(value, bytes):
+        value = T.from_storage(value, T.TEXT)        # JSON text holding a lone surrogate
     if typed.json_output and isinstance(value, str):
         try:
             value = T.load_json(value)

@@ -6,10 +6,13 @@ object/array/geo_point values as compact JSON text.
 """
 
 import datetime as _dt
+import decimal
 import ipaddress
 import json
 import math
 import re
+import struct
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -39,6 +42,8 @@ _INT_TEXT = re.compile(r"[+-]?\d+")
 _FLOAT_TEXT = re.compile(r"[+-]?(\d+\.?\d*([eE][+-]?\d+)?|\.\d+([eE][+-]?\d+)?|NaN|Infinity)")
 _POINT_TEXT = re.compile(r"\s*point\s*\(\s*(\S+)\s+(\S+)\s*\)\s*", re.IGNORECASE)
 _EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_SPACE_CATEGORIES = ("Zs", "Zl", "Zp")     # Java's Character.isSpaceChar
 
 
 @dataclass
@@ -49,6 +54,7 @@ class CType:
     policy: str = "dynamic"                         # object column policy
     children: dict = field(default_factory=dict)    # object: name -> CType
     learned: set = field(default_factory=set)       # children added by inserts (not declared)
+    length: Optional[int] = None                    # VARCHAR(n): at most n characters are stored
 
     @property
     def type_id(self):
@@ -74,6 +80,8 @@ class CType:
             data["policy"] = self.policy
             data["children"] = {k: v.to_json() for k, v in self.children.items()}
             data["learned"] = sorted(self.learned)
+        if self.length is not None:
+            data["length"] = self.length
         return data
 
     @staticmethod
@@ -84,6 +92,7 @@ class CType:
             policy=data.get("policy", "dynamic"),
             children={k: CType.from_json(v) for k, v in data.get("children", {}).items()},
             learned=set(data.get("learned", ())),
+            length=data.get("length"),
         )
 
     def clone(self) -> "CType":
@@ -122,7 +131,7 @@ def from_spec(spec: ast.TypeSpec) -> CType:
                 raise sql_parse("Generated columns are not supported inside objects by the CrateDB stand-in")
             children[child.name] = from_spec(child.type)
         return CType("object", policy=spec.policy, children=children)
-    return CType(spec.name)
+    return CType(spec.name, length=spec.length)
 
 
 def numeric_result(left: CType, right: CType) -> CType:
@@ -152,11 +161,17 @@ def java_str(value) -> str:
 
 
 def _java_float(value: float) -> str:
+    """Java's Double.toString: plain between 10^-3 and 10^7, else `1.0E39` style."""
     if math.isnan(value):
         return "NaN"
     if math.isinf(value):
         return "Infinity" if value > 0 else "-Infinity"
-    return repr(value)
+    if value == 0 or 1e-3 <= abs(value) < 1e7:
+        return repr(value)               # shortest round-trip digits, as Java prints them
+    sign, digits, exponent = decimal.Decimal(repr(value)).normalize().as_tuple()
+    text = "".join(map(str, digits))
+    mantissa = text[0] + "." + (text[1:] or "0")
+    return f"{'-' if sign else ''}{mantissa}E{len(text) + exponent - 1}"
 
 
 def guess_type(value, dynamic: bool = False) -> CType:
@@ -208,6 +223,49 @@ def cast(value, ctype: CType, path: str = ""):
         raise cannot_cast(java_str(value), ctype.name) from None
 
 
+def cast_explicit(value, ctype: CType):
+    """CAST(... AS t) / `::t`: the implicit cast, except that VARCHAR(n) cuts the text to n
+    characters instead of failing (CrateDB's StringType.explicitCast)."""
+    value = cast(value, ctype)
+    if ctype.length is not None and isinstance(value, str):
+        return value[:ctype.length]
+    return value
+
+
+def has_length_limit(ctype: CType) -> bool:
+    """Whether values of this type need `value_for_insert` (a VARCHAR(n) anywhere inside)."""
+    if ctype.length is not None:
+        return True
+    if ctype.kind == "array":
+        return has_length_limit(ctype.inner)
+    return any(has_length_limit(child) for child in ctype.children.values())
+
+
+def value_for_insert(value, ctype: CType):
+    """A cast value as CrateDB's indexer stores it (StringType.valueForInsert): text longer than
+    VARCHAR(n) fails the row, unless the excess is only spaces, which are cut off."""
+    if value is None:
+        return None
+    if ctype.length is not None and isinstance(value, str):
+        return _fit_length(value, ctype.length)
+    if ctype.kind == "array" and isinstance(value, list):
+        return [value_for_insert(item, ctype.inner) for item in value]
+    if ctype.kind == "object" and isinstance(value, dict):
+        return {key: value_for_insert(item, ctype.children[key]) if key in ctype.children else item
+                for key, item in value.items()}
+    return value
+
+
+def _fit_length(text: str, length: int) -> str:
+    if len(text) <= length:
+        return text
+    if all(unicodedata.category(ch) in _SPACE_CATEGORIES for ch in text[length:]):
+        return text[:length]
+    shown = text[:20] + "..." if len(text) > 20 else text
+    # Wording of CrateDB's StringType.valueForInsert (an IllegalArgumentException: SQLParseException).
+    raise sql_parse(f"'{shown}' is too long for the text type of length: {length}")
+
+
 def _cast(value, ctype: CType, path: str):
     if value is None or ctype.kind == "undefined":
         return value
@@ -246,10 +304,27 @@ def _cast_float(value, ctype: CType):
     if isinstance(value, bool):
         raise CastFailure()
     if isinstance(value, (int, float)):
+        if ctype.kind == "real":
+            _check_real_range(float(value))
         return float(value)
     if isinstance(value, str) and _FLOAT_TEXT.fullmatch(value.strip()):
         return float(value)
     raise CastFailure()
+
+
+def _check_real_range(value: float) -> None:
+    # Java's FloatType.implicitCast: a finite number that becomes infinite as a float is out of range.
+    if overflows_real(value):
+        raise CastFailure()
+
+
+def overflows_real(value: float) -> bool:
+    """Whether a finite double becomes Infinity as a Java float (REAL)."""
+    try:
+        struct.pack("<f", value)         # standard size: fails exactly when (float) value overflows
+    except OverflowError:
+        return True
+    return False
 
 
 def _cast_boolean(value, ctype: CType):
@@ -535,9 +610,18 @@ def load_json(text: str):
 
 def dump_json(value) -> str:
     try:
-        return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+        text = json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
     except ValueError:
         raise sql_parse("NaN and Infinity cannot be stored inside object or array values") from None
+    if has_lone_surrogate(text):
+        # SQLite only takes valid UTF-8; \uXXXX escapes keep the same JSON value.
+        text = json.dumps(value, separators=(",", ":"), ensure_ascii=True)
+    return text
+
+
+def has_lone_surrogate(text: str) -> bool:
+    """JSON may carry an unpaired UTF-16 surrogate (`"\\ud800"`); UTF-8 cannot."""
+    return not text.isascii() and _SURROGATE.search(text) is not None
 
 
 def to_storage(value, ctype: CType):
@@ -548,6 +632,9 @@ def to_storage(value, ctype: CType):
         return 1 if value else 0
     if ctype.kind in JSON_KINDS or isinstance(value, (dict, list)):
         return dump_json(value)
+    if isinstance(value, str) and has_lone_surrogate(value):
+        # Such text cannot be bound as SQLite TEXT: kept as a BLOB that from_storage turns back.
+        return value.encode("utf-8", "surrogatepass")
     return value
 
 
@@ -555,8 +642,8 @@ def from_storage(value, ctype: CType):
     """A SQLite value as CrateDB returns it in JSON; never raises on odd data."""
     if value is None:
         return None
-    if isinstance(value, (bytes, bytearray)):      # a BLOB written by something else
-        value = value.decode("utf-8", "replace")
+    if isinstance(value, (bytes, bytearray)):      # text with a lone surrogate, or a foreign BLOB
+        value = _decode_blob(bytes(value))
     if isinstance(value, float) and not math.isfinite(value):
         return _java_float(value)                   # CrateDB writes NaN/Infinity as strings
     kind = ctype.kind
@@ -570,3 +657,66 @@ def from_storage(value, ctype: CType):
     if kind in FLOAT_KINDS and isinstance(value, int):
         return float(value)
     return value
+
+
+def _decode_blob(data: bytes) -> str:
+    try:
+        return data.decode("utf-8", "surrogatepass")
+    except UnicodeDecodeError:
+        return data.decode("utf-8", "replace")
+
+
+# ------------------------------------------------------------------ arithmetic
+
+# Math.addExact / subtractExact / multiplyExact messages; CrateDB's BinaryScalar turns the
+# ArithmeticException into an IllegalArgumentException, reported as SQLParseException (4000).
+_OVERFLOW = {"integer": "integer overflow", "bigint": "long overflow"}
+
+
+def arithmetic(op: str, kind: str, left, right):
+    """`left op right` as CrateDB's arithmetic functions compute it (Java semantics) for `kind`,
+    one of integer, bigint, real, double. NULL in, NULL out."""
+    if left is None or right is None:
+        return None
+    if kind in _OVERFLOW and isinstance(left, int) and isinstance(right, int):
+        return _integer_arithmetic(op, kind, left, right)
+    # Floats in an integer kind only come from untyped operands (ignored objects): computed as double.
+    return _float_arithmetic(op, kind, float(left), float(right))
+
+
+def _integer_arithmetic(op: str, kind: str, left: int, right: int) -> int:
+    limit = INTEGER_KINDS[kind]
+    if op in ("/", "%"):
+        if right == 0:
+            raise sql_parse("/ by zero")             # java.lang.ArithmeticException's message
+        quotient = abs(left) // abs(right)           # Java truncates towards zero
+        if (left < 0) != (right < 0):
+            quotient = -quotient
+        if op == "%":
+            return left - right * quotient           # the sign follows the dividend, as in Java
+        return (quotient + limit) % (2 * limit) - limit   # MIN_VALUE / -1 wraps around in Java
+    result = left + right if op == "+" else left - right if op == "-" else left * right
+    if not -limit <= result < limit:
+        raise sql_parse(_OVERFLOW[kind])
+    return result
+
+
+def _float_arithmetic(op: str, kind: str, left: float, right: float) -> float:
+    if op == "/":
+        result = _ieee_divide(left, right)
+    elif op == "%":
+        result = math.fmod(left, right) if right != 0 and math.isfinite(left) else math.nan
+    else:
+        result = left + right if op == "+" else left - right if op == "-" else left * right
+    if kind == "real" and overflows_real(result):
+        return math.copysign(math.inf, result)       # a Java float overflows to Infinity
+    return result
+
+
+def _ieee_divide(left: float, right: float) -> float:
+    # Java never fails on floating point division: x/0 is +-Infinity, 0/0 is NaN.
+    if right != 0:
+        return left / right
+    if left == 0 or math.isnan(left):
+        return math.nan
+    return math.copysign(math.inf, left) * math.copysign(1.0, right)

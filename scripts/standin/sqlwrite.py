@@ -39,6 +39,7 @@ class _InsertPlan:
     start_columns: frozenset                        # columns the table had when the request began
     generated: dict = field(default_factory=dict)   # name -> (sql, params, row params, source)
     defaults: dict = field(default_factory=dict)    # name -> cast default value
+    bounded: list = field(default_factory=list)     # columns with a VARCHAR(n) length limit
     dirty: bool = False                             # table definition changed
 
 
@@ -49,6 +50,7 @@ def run_insert(ctx: Context, stmt: ast.Insert, arg_rows: list) -> list:
     _check_on_conflict(table, stmt.on_conflict)
     bound = [_bind_values(ctx, plan, stmt, args) for args in arg_rows]
     _prepare_computed_columns(ctx, plan)
+    plan.bounded = [c.name for c in table.columns.values() if T.has_length_limit(c.type)]
 
     results = []
     for args, rows in zip(arg_rows, bound):
@@ -183,6 +185,10 @@ def _write_row(ctx: Context, plan: _InsertPlan, values: dict, upsert_sql: str, u
         values.setdefault(name, default)
     types = _dynamic_types(plan, values)
     _compute_generated(ctx, plan, values, types)
+    for name in plan.bounded:
+        # A length violation fails the row while indexing, as in CrateDB (not the whole request).
+        if name in values:
+            values[name] = T.value_for_insert(values[name], table.columns[name].type)
     for name in table.primary_key:
         if values.get(name) is None:
             raise sql_parse("A primary key value must not be NULL")
