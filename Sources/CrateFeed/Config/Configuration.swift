@@ -116,6 +116,7 @@ public struct Configuration: Sendable, Equatable {
                     + "(\(ByteSizeText.format(mqtt.maxMessageSize))) so that a segment holds the largest message")
         }
 
+        checkOverlappingTopics(problems)
         let deadLetters = CrateDBName.qualified(cratedb.deadLetterTable, schema: cratedb.schema)
         var layoutByTable: [String: (route: Int, layout: String)] = [:]
         for (index, route) in routes.enumerated() {
@@ -132,10 +133,13 @@ public struct Configuration: Sendable, Equatable {
                     "\(key).table",
                     "\(ConfigTOMLWriter.quoted(route.table)) is the dead-letter table (cratedb.dead_letter_table)")
             }
-            // A table is created with one layout; rows of another would not fit it.
+            // A table is created with one layout and one set of wildcard columns; rows of another would not fit it
+            // (CrateDB's tables are strict: an INSERT naming a column the table lacks fails).
+            let captures = (try? RouteTopicValidation.captureNames(of: route.topic).get()) ?? []
+            let columns = captures.isEmpty ? "" : " (wildcard columns \(captures.joined(separator: ", ")))"
             let layout =
                 !route.usesDefaultLayout
-                ? "mapped columns" : route.format == .blob ? "the blob layout" : "the default layout"
+                ? "mapped columns" : (route.format == .blob ? "the blob layout" : "the default layout") + columns
             if let other = layoutByTable[table], other.layout != layout {
                 problems.add(
                     "\(key).table",
@@ -143,6 +147,26 @@ public struct Configuration: Sendable, Equatable {
                         + "and by this route with \(layout); give each its own table")
             }
             if layoutByTable[table] == nil { layoutByTable[table] = (index + 1, layout) }
+        }
+    }
+
+    /// Two filters that match a common topic, neither covering the other, would both be subscribed, and the
+    /// broker delivers such a message once per filter: its rows would be written twice.
+    private func checkOverlappingTopics(_ problems: ConfigProblems) {
+        let filters = routes.map { try? TopicFilter($0.topic) }
+        for (index, filter) in filters.enumerated() {
+            guard let filter else { continue }
+            for earlier in 0..<index {
+                guard let other = filters[earlier], filter.overlaps(other), !filter.covers(other), !other.covers(filter)
+                else { continue }
+                problems.add(
+                    "route[\(index + 1)].topic",
+                    "\(ConfigTOMLWriter.quoted(routes[index].topic)) and route[\(earlier + 1)]'s "
+                        + "\(ConfigTOMLWriter.quoted(routes[earlier].topic)) match some topics in common and neither "
+                        + "covers the other, so the broker would deliver those messages twice; make them disjoint, or "
+                        + "widen this one to cover route[\(earlier + 1)]'s (which still takes its messages first)")
+                break
+            }
         }
     }
 

@@ -39,7 +39,11 @@ struct PipelinePlan {
                 create: TableLayout.deadLetterCreateStatement(table: deadLetters, defaultSchema: schema)))
         self.routes = routes
         self.statements = statements
-        let filters = Array(Set(routes.map(\.filter.mqttFilter))).sorted()
+        // Covered filters are left out: the broker would deliver their messages twice. Configuration refuses
+        // filters that overlap without one covering the other.
+        var table = RouteTable()
+        for route in routes { table.append(route.filter, route: route.index) }
+        let filters = table.subscriptionFilters
         if let group = configuration.mqtt.sharedGroup {
             subscriptions = filters.map { "$share/\(group)/\($0)" }
         } else {

@@ -166,9 +166,7 @@ public struct TopicFilter: Sendable, Hashable, CustomStringConvertible {
     /// True when every topic `other` matches is also matched by this filter, so subscribing to both is redundant.
     public func covers(_ other: TopicFilter) -> Bool {
         // The `$` rule: a filter starting with a wildcard does not reach `$...` topics that `other` names literally.
-        if startsWithWildcard, other.levels[0].kind == .literal, other.literal(other.levels[0]).first == UInt8(ascii: "$") {
-            return false
-        }
+        if startsWithWildcard, other.startsWithDollar { return false }
         for (index, level) in levels.enumerated() {
             if level.kind == .rest { return true }
             guard index < other.levels.count else { return false }
@@ -181,6 +179,32 @@ public struct TopicFilter: Sendable, Hashable, CustomStringConvertible {
             }
         }
         return levels.count == other.levels.count
+    }
+
+    /// Whether some topic matches both filters. Subscribed together, two overlapping filters make the broker
+    /// deliver such a topic's messages once per filter, unless one covers the other and only it is subscribed.
+    public func overlaps(_ other: TopicFilter) -> Bool {
+        if startsWithWildcard && other.startsWithDollar || other.startsWithWildcard && startsWithDollar { return false }
+        var index = 0
+        while true {
+            let mine = index < levels.count ? levels[index] : nil
+            let theirs = index < other.levels.count ? other.levels[index] : nil
+            switch (mine?.kind, theirs?.kind) {
+            case (.rest?, _), (_, .rest?), (nil, nil):
+                return true  // `a/#` also matches `a` itself
+            case (nil, _), (_, nil):
+                return false
+            case (.oneLevel?, _), (_, .oneLevel?):
+                index += 1
+            default:
+                guard literal(mine!) == other.literal(theirs!) else { return false }
+                index += 1
+            }
+        }
+    }
+
+    private var startsWithDollar: Bool {
+        levels[0].kind == .literal && literal(levels[0]).first == UInt8(ascii: "$")
     }
 
     public static func == (lhs: TopicFilter, rhs: TopicFilter) -> Bool { lhs.text == rhs.text }

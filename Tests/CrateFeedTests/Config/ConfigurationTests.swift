@@ -153,7 +153,7 @@ import Testing
             room.temp = "temperature"
 
             [[route]]
-            topic = "senml/+device"
+            topic = "senml/+device/+sensor"
             format = "senml"
             """
         let configuration = try Configuration.parse(text: text, path: configTestPath)

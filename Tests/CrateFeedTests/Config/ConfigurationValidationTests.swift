@@ -345,6 +345,26 @@ import Testing
             "route[2].columns.a: column \"line\" is written by cratefeed itself (id, ts, received_at, topic, line)")
     }
 
+    @Test func overlappingTopicsThatWouldBeDeliveredTwiceAreRefused() {
+        expectProblem(
+            "[[route]]\ntopic = \"o/+x/special\"\ntable = \"o\"\n[[route]]\ntopic = \"o/a/+y\"\ntable = \"p\"\n",
+            "route[3].topic: \"o/a/+y\" and route[2]'s \"o/+x/special\" match some topics in common and neither covers "
+                + "the other, so the broker would deliver those messages twice; make them disjoint, or widen this one "
+                + "to cover route[2]'s (which still takes its messages first)")
+        // One covering the other is fine: only the wider filter is subscribed.
+        expectProblems(
+            minimalConfig + "[[route]]\ntopic = \"o/+x/special\"\ntable = \"o\"\n[[route]]\ntopic = \"o/+x/+y\"\ntable = \"p\"\n", [])
+    }
+
+    @Test func routesSharingATableNeedTheSameWildcardColumns() {
+        expectProblem(
+            "[[route]]\ntopic = \"plant/+line\"\ntable = \"shared\"\n[[route]]\ntopic = \"yard/+gate\"\ntable = \"shared\"\n",
+            "route[3].table: \"shared\" is written by route[2] with the default layout (wildcard columns line) and by "
+                + "this route with the default layout (wildcard columns gate); give each its own table")
+        expectProblems(
+            minimalConfig + "[[route]]\ntopic = \"plant/+line\"\ntable = \"shared\"\n[[route]]\ntopic = \"yard/+line\"\ntable = \"shared\"\n", [])
+    }
+
     @Test func aTableHasOneLayout() {
         expectProblem(
             "[[route]]\ntopic = \"b\"\ntable = \"readings\"\n[route.columns]\nt = \"temp\"\n",

@@ -135,4 +135,22 @@ import Testing
         #expect(try !covers("+/x", "$SYS/x"))
         #expect(try covers("$SYS/#", "$SYS/x"))
     }
+
+    @Test func overlapsTellsFiltersWithATopicInCommon() throws {
+        func overlaps(_ a: String, _ b: String) throws -> Bool {
+            let (x, y) = (try TopicFilter(a), try TopicFilter(b))
+            #expect(x.overlaps(y) == y.overlaps(x), "overlap is symmetric: \(a) \(b)")
+            return x.overlaps(y)
+        }
+        #expect(try overlaps("o/+x/special", "o/a/+y"))  // o/a/special
+        #expect(try overlaps("a/#", "a"))
+        #expect(try overlaps("a/+/c", "+/b/#"))
+        #expect(try overlaps("a/b", "a/b"))
+        #expect(try !overlaps("a/+", "b/+"))
+        #expect(try !overlaps("a/+", "a/b/c"))
+        #expect(try !overlaps("a/b/c", "a/b"))
+        #expect(try !overlaps("#", "$SYS/x"))
+        #expect(try !overlaps("+/x", "$SYS/#"))
+        #expect(try overlaps("$SYS/+", "$SYS/#"))
+    }
 }
