@@ -22,6 +22,10 @@ final class Batch {
     private(set) var rowRoutes: [Int32] = []
     /// When each row's message was received (milliseconds since the epoch), for the latency statistics.
     private(set) var rowReceivedAt: [Int64] = []
+    /// Where each row's message is in the spool (nil for rows made here, such as dead letters), so that a row
+    /// CrateDB rejects is dead-lettered with the message as it arrived. The spool keeps it until the batch is
+    /// confirmed.
+    private(set) var rowMessages: [SpoolPosition?] = []
     private(set) var blobs: [PendingBlob] = []
     /// The spool position of the oldest message with rows here: the spool may not be released past it
     /// until this batch is confirmed.
@@ -53,11 +57,12 @@ final class Batch {
         body.append(UInt8(ascii: "["))
     }
 
-    func endRow(route: Int = -1, receivedAt: Int64 = 0) {
+    func endRow(route: Int = -1, receivedAt: Int64 = 0, message: SpoolPosition? = nil) {
         body.append(UInt8(ascii: "]"))
         rowRanges.append(rowStart..<body.count)
         rowRoutes.append(Int32(route))
         rowReceivedAt.append(receivedAt)
+        rowMessages.append(message)
     }
 
     /// Drops a row that was begun but could not be completed.

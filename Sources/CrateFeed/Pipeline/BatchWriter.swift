@@ -101,6 +101,7 @@ final class BatchWriter: @unchecked Sendable {
         let statement = statements[batch.slot]
         let body = rows.count == batch.rowCount ? batch.requestBody() : batch.requestBody(rows: rows)
         var dataError: ServerError?
+        var missingTable: ServerError?
         try retrying(what: "\(rows.count) rows for table \(statement.table)", lane: lane) {
             try tables.ensure(key: statement.table, statement: statement.create)
             do {
@@ -109,12 +110,25 @@ final class BatchWriter: @unchecked Sendable {
                 record(result, batch: batch, rows: rows, rejected: &rejected)
                 dataError = nil
             } catch let error as CrateDBError {
+                if let server = error.serverError, server.isUnknownRelation, statement.create == nil {
+                    missingTable = server  // an existing table a route maps onto is gone: see below
+                    return
+                }
                 guard let server = error.serverError, Self.isDataError(server) else {
                     if let server = error.serverError, server.isUnknownRelation { tables.forget(key: statement.table) }
                     throw error
                 }
                 dataError = server
             }
+        }
+        if let missingTable {
+            // cratefeed does not create a table it maps onto, so waiting would stall every topic of this lane
+            // until someone creates it. The rows go to the dead-letter table with the message, to be replayed.
+            logger.error(
+                "table \(statement.table) does not exist: create it (cratefeed maps onto it, it does not create it); its rows go to the dead-letter table meanwhile",
+                metadata: ["event": "table_missing", "table": "\(statement.table)", "ratelimit_key": "table_missing_\(statement.table)"])
+            rejected.append(contentsOf: rows.map { ($0, missingTable) })
+            return
         }
         guard let dataError else { return }
         if rows.count == 1 {
@@ -165,19 +179,26 @@ final class BatchWriter: @unchecked Sendable {
             slot: deadLetterSlot, table: statement.table, statement: statement.sql, isDeadLetter: true,
             oldest: batch.oldest, capacity: 4096)
         for (row, error) in rejected {
-            let text = batch.rowText(row)
-            let fields = (try? JSONParser.parse(text))?.arrayValue ?? []
             let routeIndex = Int(batch.rowRoutes[row])
             let route = routeNames.indices.contains(routeIndex) ? routeNames[routeIndex] : nil
-            let topic = fields.count > 3 ? fields[3].stringValue ?? "" : ""
-            Array(text.utf8).withUnsafeBytes { payload in
-                DeadLetter.write(
-                    DeadLetter.Entry(
-                        id: "row-" + (fields.first?.stringValue ?? SHA1.hexDigest(Array(text.utf8))),
-                        receivedAtMicros: (fields.count > 2 ? fields[2].intValue ?? 0 : 0) * 1000, topic: topic,
-                        route: route, targetTable: batch.table, reason: "CrateDB rejected the row: \(error.message)",
-                        errorCode: error.code, payload: payload),
-                    into: letters)
+            let entry = { (topic: String, receivedAtMicros: Int64, payload: UnsafeRawBufferPointer) in
+                DeadLetter.Entry(
+                    id: "row-" + Self.rowID(batch.rowText(row)), receivedAtMicros: receivedAtMicros, topic: topic,
+                    route: route, targetTable: batch.table, reason: "CrateDB rejected the row: \(error.message)",
+                    errorCode: error.code, payload: payload)
+            }
+            let topic: String
+            if let message = batch.rowMessages[row].flatMap { readMessage(at: $0) } {
+                // The message as it arrived, as for every other dead letter.
+                topic = message.topic
+                message.payload.withUnsafeBytes { DeadLetter.write(entry(topic, message.receivedAt, $0), into: letters) }
+            } else {
+                // No message behind it (a dead letter itself) or it cannot be read: the row as it was sent.
+                let text = batch.rowText(row)
+                let fields = (try? JSONParser.parse(text))?.arrayValue ?? []
+                topic = fields.count > 3 ? fields[3].stringValue ?? "" : ""
+                let receivedAt = (fields.count > 2 ? fields[2].intValue ?? 0 : 0) * 1000
+                Array(text.utf8).withUnsafeBytes { DeadLetter.write(entry(topic, receivedAt, $0), into: letters) }
             }
             logger.warning(
                 "dead letter: table \(batch.table) rejected a row from \(topic): \(error.message)",
@@ -198,6 +219,21 @@ final class BatchWriter: @unchecked Sendable {
                 metadata: ["event": "dead_letter_lost", "table": "\(letters.table)"])
         }
         stats.update { $0.deadLetters += Int64(rejected.count) }
+    }
+
+    /// The id CrateDB was given for the row (its first value), or a digest of the row when it has none.
+    private static func rowID(_ text: String) -> String {
+        (try? JSONParser.parse(text))?.arrayValue?.first?.stringValue ?? SHA1.hexDigest(Array(text.utf8))
+    }
+
+    /// The spooled message at `position`: still in the spool, since the batch naming it is not confirmed.
+    private func readMessage(at position: SpoolPosition) -> (topic: String, receivedAt: Int64, payload: [UInt8])? {
+        let reader = spool.makeReader(from: position)
+        // The record points into the reader's buffer: copy out while the reader lives.
+        return withExtendedLifetime(reader) {
+            guard let record = try? reader.next(), record.position == position else { return nil }
+            return (record.topicString, record.receivedAt, Array(record.payload))
+        }
     }
 
     // MARK: Retrying

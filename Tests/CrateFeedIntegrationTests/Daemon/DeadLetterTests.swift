@@ -43,8 +43,55 @@ import Testing
         #expect(text.contains { $0.contains("timestamp") && $0.contains("missing") })
         #expect(text.contains { $0.hasPrefix("CrateDB rejected the row") })
         #expect(reasons.contains { $0[2] == #"{"ts": 1767225600000, "broken": "# }, "the raw payload is kept")
+        #expect(
+            reasons.contains { $0[0] == "sensors/dev2/env" && $0[2] == #"{"ts": 1767225601000, "level": 7}"# },
+            "a row CrateDB rejects is dead-lettered with its message as it arrived")
         #expect(reasons.contains { $0[3] != .null && $0[2] == .null }, "invalid UTF-8 is kept as base64")
         #expect(reasons.contains { $0[4] == 2024 || ($0[4].intValue ?? 0) > 2000 }, "the full size of an oversized message is recorded")
+    }
+
+    /// A value CrateDB cannot cast fails the whole bulk request: the batch is split until the bad row stands
+    /// alone, the good rows land, and the bad one is dead-lettered with its message. A route mapped onto a table
+    /// that does not exist dead-letters its rows instead of stalling the topics that share its lane.
+    @Test func badRowsAreIsolatedAndAMissingMappedTableDoesNotStall() async throws {
+        let pipeline = try TestPipeline()
+        defer { pipeline.stop() }
+        let plant = pipeline.table("plant")
+        let readings = pipeline.table("readings")
+        let deadLetters = pipeline.table("dead_letters")
+        _ = try await pipeline.query(
+            """
+            CREATE TABLE \(plant) (id TEXT PRIMARY KEY, ts TIMESTAMP WITH TIME ZONE, received_at TIMESTAMP WITH TIME ZONE,
+              topic TEXT, line TEXT, temp DOUBLE)
+            """, refresh: plant)
+        try pipeline.startDaemon(
+            pipeline.config(
+                routes: """
+                    [[route]]
+                    topic = "plant/+line"
+                    table = "\(plant)"
+                    [route.columns]
+                    temp = "temp"
+                    [[route]]
+                    topic = "ghost/+thing"
+                    table = "\(pipeline.table("no_such_table"))"
+                    [route.columns]
+                    v = "v"
+                    [[route]]
+                    topic = "ok/+device"
+                    table = "\(readings)"
+                    """,
+                batch: "max_rows = 100\nmax_delay = \"500ms\"\nin_flight = 1"))
+        try pipeline.broker.publish(topic: "plant/l1", lines: [#"{"temp": 1.5}"#, #"{"temp": "abc"}"#, #"{"temp": 2.5}"#])
+        try pipeline.broker.publish(topic: "ghost/a", lines: [#"{"v": 1}"#])
+        try pipeline.broker.publish(topic: "ok/d1", lines: [#"{"v": 2}"#])
+
+        #expect(try await pipeline.waitForCount(readings, 1) == 1, "the missing table stalls nothing")
+        #expect(try await pipeline.waitForCount(plant, 2) == 2, "the good rows of the rejected request land")
+        #expect(try await pipeline.waitForCount(deadLetters, 2) == 2)
+        let letters = try await pipeline.query(
+            "SELECT topic, payload, error_code FROM \(deadLetters) ORDER BY topic", refresh: deadLetters)
+        #expect(letters == [["ghost/a", #"{"v": 1}"#, 4041], ["plant/l1", #"{"temp": "abc"}"#, 4000]])
     }
 
     /// Messages only arrive on subscribed topics, so "no route" happens when a message was spooled under a
