@@ -11,6 +11,8 @@ import Logging
 public final class Daemon: @unchecked Sendable {
     private var configuration: Configuration
     private let configurationPath: String
+    /// `--log-level`: wins over `[log] level`, also after a reload.
+    private let logLevelOverride: Logger.Level?
     private let logger: Logger
     private let notifier: SystemdNotifier
     private let stats = PipelineStats()
@@ -27,9 +29,10 @@ public final class Daemon: @unchecked Sendable {
     private var nodeStates: [String: Bool] = [:]
     private var readySent = false
 
-    public init(configuration: Configuration, configurationPath: String, logger: Logger) throws {
+    public init(configuration: Configuration, configurationPath: String, logLevel: Logger.Level? = nil, logger: Logger) throws {
         self.configuration = configuration
         self.configurationPath = configurationPath
+        logLevelOverride = logLevel
         self.logger = logger
         notifier = SystemdNotifier(logger: logger)
         spool = try Spool(configuration: Self.spoolConfiguration(configuration))
@@ -134,7 +137,8 @@ public final class Daemon: @unchecked Sendable {
             snapshot: { [weak self] in self?.snapshot() ?? HealthSnapshot.empty },
             probe: ProgressProbe { [weak self] now in
                 guard let self else { return PipelineLiveness(mqttLoopAlive: false, writerAlive: false) }
-                let mqttAlive = self.intake.isPaused || now - (self.mqtt?.lastActivity ?? now) <= 30
+                // The loop beats while paused or reconnecting too: only a loop stuck in a call falls silent.
+                let mqttAlive = now - (self.mqtt?.lastActivity ?? now) <= 30
                 let writerSilence = now - runtimeBox.withLock { $0.oldestHeartbeat }
                 return PipelineLiveness(
                     mqttLoopAlive: mqttAlive, writerAlive: writerSilence <= requestTimeout + 15,
@@ -197,7 +201,7 @@ public final class Daemon: @unchecked Sendable {
         if newConnection !== connection { connection.close() }
         configuration = next
         connection = newConnection
-        CrateFeedLogging.setLevel(next.log.level)
+        CrateFeedLogging.setLevel(logLevelOverride ?? next.log.level)
         runtime = PipelineRuntime(
             plan: plan, configuration: next, spool: spool, connection: connection, stats: stats, logger: logger)
         intake.runtime = runtime
@@ -213,6 +217,8 @@ public final class Daemon: @unchecked Sendable {
 
     private func stop(after signal: Int32) -> Int32 {
         notifier.stopping()
+        // Leaving MQTT (at most 10 s) and the drain: systemd's stop timeout must not cut them short.
+        notifier.extendTimeout(seconds: 10 + configuration.batch.shutdownTimeout + 5)
         logger.notice(
             "stopping on signal \(signal): flushing what is in flight (at most \(Int(configuration.batch.shutdownTimeout)) s)",
             metadata: CrateFeedEvent.stopping.metadata())

@@ -45,7 +45,7 @@ final class PipelineRuntime: @unchecked Sendable {
     /// not written by then stay in the spool and are sent after the next start. Returns true when all were written.
     @discardableResult
     func drain(deadline: Double) -> Bool {
-        batcher.stop()
+        batcher.stop(deadline: deadline)
         let drained = lanes.allSatisfy { $0.waitUntilIdle(deadline: deadline) }
         giveUp.withLock { $0 = true }
         for lane in lanes { lane.stop() }

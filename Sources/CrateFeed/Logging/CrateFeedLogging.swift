@@ -28,6 +28,13 @@ public enum CrateFeedLogging {
         }
     }
 
+    /// Lines for stderr before logging is set up (a configuration `run` cannot start with), as errors: under
+    /// journald each gets the `<3>` prefix, so `journalctl -p err` shows why the service did not start.
+    public static func startupErrorText(_ lines: [String]) -> String {
+        let prefix = JournalStream.stderrIsJournal() ? "<3>" : ""
+        return lines.map { prefix + $0 + "\n" }.joined()
+    }
+
     /// Changes the level of every logger that did not set its own (SIGHUP reload). No-op before `bootstrap`.
     public static func setLevel(_ level: Logger.Level) {
         installed.withLock { $0?.level = level }

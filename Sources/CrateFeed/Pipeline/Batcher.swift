@@ -35,6 +35,10 @@ final class Batcher: @unchecked Sendable {
     private let wakeup = NSCondition()
     private var hasNews = false
     private var stopRequested = false
+    /// Set by `stop`: the loop reads on until the spool is empty or `stopDeadline` passes, and hands batches to
+    /// the lanes only until then; what it has not read or handed over stays in the spool for the next start.
+    private let stopping = Atomic<Bool>(false)
+    private var stopDeadline = Double.infinity
     /// True while the batcher sleeps until an append wakes it. While messages keep coming it naps briefly
     /// instead and nobody wakes it: waking it for every message would cost a context switch per message.
     private let sleeping = Atomic<Bool>(false)
@@ -84,10 +88,14 @@ final class Batcher: @unchecked Sendable {
         wakeup.unlock()
     }
 
-    /// Stops reading, hands every open batch to the lanes, and returns once the thread has ended.
-    func stop() {
+    /// Reads what the spool holds and hands it to the lanes, until `deadline` (a `MonotonicClock` time), then
+    /// returns once the thread has ended. Messages not read by then, and batches no lane took in time, stay in
+    /// the spool for the next start: with a backlog behind a CrateDB outage, this returns by the deadline.
+    func stop(deadline: Double = .infinity) {
         wakeup.lock()
+        stopDeadline = deadline
         stopRequested = true
+        stopping.store(true, ordering: .releasing)
         wakeup.signal()
         wakeup.unlock()
         if thread != nil { finished.wait() }
@@ -103,7 +111,7 @@ final class Batcher: @unchecked Sendable {
             heartbeatValue.withLock { $0 = MonotonicClock.now() }
             var read = 0
             do {
-                while read < 4096, let record = try reader.next() {
+                while read < 4096, !pastStopDeadline, let record = try reader.next() {
                     handle(record)
                     read += 1
                 }
@@ -123,9 +131,13 @@ final class Batcher: @unchecked Sendable {
                     logger.error("cannot release the spool: \(error)", metadata: ["event": "spool_error"])
                 }
             }
-            if read == 0 && !waitForNews() { break }
+            if pastStopDeadline || read == 0 && !waitForNews() { break }
         }
         flushDue(force: true)
+    }
+
+    private var pastStopDeadline: Bool {
+        stopping.load(ordering: .acquiring) && MonotonicClock.now() >= stopDeadline
     }
 
     /// Naps, or sleeps until an append or the oldest open batch comes due. False when asked to stop.
@@ -189,7 +201,7 @@ final class Batcher: @unchecked Sendable {
                     receivedAtMillis: receivedAtMillis, rowIndex: rowIndex)
                 batch.append(UInt8(ascii: ","))
                 writePayloadColumns(row.payload, layout: route.layout, batch: batch)
-                batch.endRow(route: route.index, receivedAt: receivedAtMillis)
+                batch.endRow(route: route.index, receivedAt: receivedAtMillis, message: record.position)
                 for blob in row.blobs {
                     batch.add(PendingBlob(table: route.blobTable ?? "\(route.layout.table)_blobs", digest: blob.digest, bytes: blob.bytes))
                 }
@@ -236,7 +248,7 @@ final class Batcher: @unchecked Sendable {
             out.append(UInt8(ascii: ","))
             JSONWriter.writeString(route.contentType, into: &out)
         }
-        batch.endRow(route: route.index, receivedAt: receivedAtMillis)
+        batch.endRow(route: route.index, receivedAt: receivedAtMillis, message: record.position)
         batch.add(PendingBlob(table: route.blobTable ?? "\(route.layout.table)_blobs", digest: digest, bytes: bytes))
     }
 
@@ -323,7 +335,8 @@ final class Batcher: @unchecked Sendable {
             _ = tracker.confirmed(batch)
             return
         }
-        lanes[lane].enqueue(batch)
+        // Only a stopping batcher can be refused: the batch stays unconfirmed, so its messages stay in the spool.
+        lanes[lane].enqueue(batch) { stopping.load(ordering: .acquiring) ? stopDeadline : .infinity }
     }
 
     private func flushDue(force: Bool) {

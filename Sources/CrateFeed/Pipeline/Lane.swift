@@ -30,13 +30,16 @@ final class Lane: @unchecked Sendable {
         thread.start()
     }
 
-    /// Queues a batch, waiting while the lane already has one waiting. Returns false when the lane is stopping.
+    /// Queues a batch, waiting while the lane already has one waiting, at most until `deadline()` (a
+    /// `MonotonicClock` time, asked again while waiting: a stop can set one). Returns false when the lane is
+    /// stopping or the deadline passed.
     @discardableResult
-    func enqueue(_ batch: Batch) -> Bool {
+    func enqueue(_ batch: Batch, deadline: () -> Double = { .infinity }) -> Bool {
         condition.lock()
         defer { condition.unlock() }
         while queue.count >= 1 && !stopping {
-            condition.wait(until: Date().addingTimeInterval(0.1))
+            if MonotonicClock.now() >= deadline() { return false }
+            _ = condition.wait(until: Date().addingTimeInterval(0.1))
         }
         guard !stopping else { return false }
         queue.append(batch)
@@ -58,7 +61,7 @@ final class Lane: @unchecked Sendable {
         while !(queue.isEmpty && !busy) {
             let remaining = deadline - MonotonicClock.now()
             guard remaining > 0 else { return false }
-            condition.wait(until: Date().addingTimeInterval(min(remaining, 0.1)))
+            _ = condition.wait(until: Date().addingTimeInterval(min(remaining, 0.1)))
         }
         return true
     }
@@ -80,7 +83,7 @@ final class Lane: @unchecked Sendable {
         while true {
             condition.lock()
             while queue.isEmpty && !stopping {
-                condition.wait(until: Date().addingTimeInterval(1))
+                _ = condition.wait(until: Date().addingTimeInterval(1))
                 beat()
             }
             if queue.isEmpty && stopping {

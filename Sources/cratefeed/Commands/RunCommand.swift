@@ -25,14 +25,14 @@ struct RunCommand: ParsableCommand {
         do {
             configuration = try CrateFeed.Configuration.load(path: config)
         } catch let error as ConfigurationError {
-            FileHandle.standardError.write(Data((error.problems.joined(separator: "\n") + "\n").utf8))
+            FileHandle.standardError.write(Data(CrateFeedLogging.startupErrorText(error.problems).utf8))
             throw ExitCode(2)
         }
         CrateFeedLogging.bootstrap(level: logLevel ?? configuration.log.level)
         let logger = Logger(label: "cratefeed")
         let daemon: Daemon
         do {
-            daemon = try Daemon(configuration: configuration, configurationPath: config, logger: logger)
+            daemon = try Daemon(configuration: configuration, configurationPath: config, logLevel: logLevel, logger: logger)
         } catch {
             logger.critical("cannot start: \(error)")
             throw ExitCode(1)

@@ -183,6 +183,39 @@ import Testing
         #expect(second.log.contains("spool: set aside"))
     }
 
+    // 8. SIGHUP and SIGTERM while every node is down and a backlog waits: both finish within
+    // batch.shutdown_timeout (3 s here; a lane retrying forever must not hold them), and the backlog is kept.
+    @Test func reloadAndStopDuringAnOutageAreBoundedAndKeepTheBacklog() async throws {
+        let pipeline = try TestPipeline(faults: true)
+        defer { pipeline.stop() }
+        let table = pipeline.table("boundedstop")
+        let config = pipeline.config(
+            routes: Self.route(table), batch: "max_rows = 20\nmax_delay = \"100ms\"")
+        let daemon = try pipeline.startDaemon(config)
+        for node in 0..<3 { try await pipeline.standIn!.set(node: node, .refuse) }
+        try pipeline.broker.publish(topic: Self.topic, lines: (0..<Self.readings).map(Self.line))
+        // The STATUS line groups digits in threes: "backlog 1,200".
+        let backlog = Self.readings.formatted(.number.grouping(.automatic).locale(Locale(identifier: "en_US")))
+        #expect(daemon.notify.wait(for: "backlog \(backlog) ", timeout: 60), "the backlog is spooled")
+
+        let beforeReload = daemon.notify.received().count
+        daemon.signal(SIGHUP)
+        #expect(daemon.notify.wait(for: "RELOADING=1", timeout: 10, after: beforeReload))
+        #expect(daemon.notify.wait(for: "READY=1", timeout: 20, after: beforeReload), "the reload finished")
+
+        let stopped = Date()
+        daemon.signal(SIGTERM)
+        #expect(daemon.waitForExit(timeout: 30) == 0)
+        #expect(Date().timeIntervalSince(stopped) < 20, "stopped in \(Date().timeIntervalSince(stopped)) s")
+        #expect(daemon.notify.received().contains { $0.contains("EXTEND_TIMEOUT_USEC=") })
+        #expect(daemon.log.contains("stay in the spool"))
+
+        for node in 0..<3 { try await pipeline.standIn!.set(node: node, .healthy) }
+        try pipeline.startDaemon(config, name: "after-outage")
+        let (stored, distinct) = try await Self.settle(pipeline, table, sentinel: Self.readings)
+        #expect(distinct == Self.readings && stored == distinct)
+    }
+
     static func line(_ seq: Int) -> String {
         #"{"seq": \#(seq), "ts": \#(1_767_225_600_000 + seq), "pad": ""}"#
     }
