@@ -80,6 +80,16 @@ public final class StandIn: @unchecked Sendable {
         guard response.status == 200 else { throw StandInError("control answered \(response.status) to \(mode)") }
     }
 
+    /// Makes one node answer every request with `status` (502, 504, 509: what a proxy in front of it sends).
+    public func set(node: Int, answering status: Int) async throws {
+        let body: SQLValue = ["mode": "status", "status": .int(Int64(status))]
+        let response = try await control.execute(
+            HTTPRequest(
+                method: .POST, url: "\(controlURL)/nodes/\(node)/mode", headers: [("Content-Type", "application/json")],
+                body: .bytes(Array(JSONWriter.string(body).utf8))))
+        guard response.status == 200 else { throw StandInError("control answered \(response.status) to status \(status)") }
+    }
+
     /// The per-node counters: `counters()[i]["requests"]`.
     public func counters() async throws -> [SQLValue] {
         let response = try await control.execute(HTTPRequest(method: .GET, url: "\(controlURL)/counters"))

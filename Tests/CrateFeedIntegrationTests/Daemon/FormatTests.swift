@@ -173,6 +173,11 @@ import Testing
         let cameraRow = try await pipeline.query("SELECT payload['image'], payload['exposure'] FROM \(cameras)", refresh: cameras)
         #expect(cameraRow == [[.text(SHA1.hexDigest(picture)), 0.01]])
         #expect(try await pipeline.connection.blobContainer("\(cameras)_blobs").exists(SHA1.hexDigest(picture)))
+
+        // The same frame again: CrateDB answers 409 (the blob exists), which counts as stored, and the new row lands.
+        try pipeline.broker.publish(topic: "frames/cam1", payload: frame)
+        #expect(try await pipeline.waitForCount(frames, 2) == 2)
+        #expect(try await pipeline.count(pipeline.table("dead_letters")) == 0)
     }
 }
 
