@@ -135,15 +135,11 @@ public final class Daemon: @unchecked Sendable {
         let reporter = HealthReporter(
             notifier: notifier, statusInterval: configuration.systemd.statusInterval,
             snapshot: { [weak self] in self?.snapshot() ?? HealthSnapshot.empty },
-            probe: ProgressProbe { [weak self] now in
-                guard let self else { return PipelineLiveness(mqttLoopAlive: false, writerAlive: false) }
-                // The loop beats while paused or reconnecting too: only a loop stuck in a call falls silent.
-                let mqttAlive = now - (self.mqtt?.lastActivity ?? now) <= 30
-                let writerSilence = now - runtimeBox.withLock { $0.oldestHeartbeat }
-                return PipelineLiveness(
-                    mqttLoopAlive: mqttAlive, writerAlive: writerSilence <= requestTimeout + 15,
-                    detail: mqttAlive ? "writer silent for \(Int(writerSilence)) s" : "MQTT loop silent")
-            },
+            // The MQTT loop beats while paused or reconnecting too: only a loop stuck in a call falls silent.
+            // A request may take its whole timeout; past that and a margin, the writing side is stuck.
+            probe: .silences(
+                mqttLoop: { [weak self] now in now - (self?.mqtt?.lastActivity ?? now) }, mqttStallLimit: 30,
+                writer: { now in now - runtimeBox.withLock { $0.oldestHeartbeat } }, writerStallLimit: requestTimeout + 15),
             logger: logger)
         health = reporter
         reporter.start()

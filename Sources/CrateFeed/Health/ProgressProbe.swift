@@ -28,9 +28,20 @@ public struct ProgressProbe: Sendable {
     public static func heartbeats(
         mqttLoop: Heartbeat, mqttStallLimit: Double, writer: Heartbeat, writerStallLimit: Double
     ) -> ProgressProbe {
+        silences(
+            mqttLoop: { mqttLoop.silence(now: $0) }, mqttStallLimit: mqttStallLimit,
+            writer: { writer.silence(now: $0) }, writerStallLimit: writerStallLimit)
+    }
+
+    /// The same rule over functions that tell how long each side has been silent at `now`: the daemon's writing
+    /// side is several threads (batcher and lanes), and its silence is that of the quietest.
+    public static func silences(
+        mqttLoop: @escaping @Sendable (_ now: Double) -> Double, mqttStallLimit: Double,
+        writer: @escaping @Sendable (_ now: Double) -> Double, writerStallLimit: Double
+    ) -> ProgressProbe {
         ProgressProbe { now in
-            let mqttSilence = mqttLoop.silence(now: now)
-            let writerSilence = writer.silence(now: now)
+            let mqttSilence = mqttLoop(now)
+            let writerSilence = writer(now)
             let mqttAlive = mqttSilence <= mqttStallLimit
             let writerAlive = writerSilence <= writerStallLimit
             var stuck: [String] = []
