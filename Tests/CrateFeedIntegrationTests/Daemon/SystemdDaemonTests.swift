@@ -66,4 +66,35 @@ import Testing
         #expect(daemon.waitForExit(timeout: 30) == 0)
         #expect(daemon.notify.received().contains { $0.contains("STOPPING=1") })
     }
+
+    /// A reload that names another broker and other CrateDB nodes connects to them.
+    @Test func sighupWithANewBrokerAndNewServersReconnects() async throws {
+        let pipeline = try TestPipeline(faults: true)
+        defer { pipeline.stop() }
+        let standIn = try #require(pipeline.standIn)
+        let table = pipeline.table("moved")
+        let config = pipeline.config(routes: Self.route(table))
+        let daemon = try pipeline.startDaemon(config)
+        try pipeline.broker.publish(topic: "sensors/dev1/env", lines: [#"{"n": 1}"#])
+        #expect(try await pipeline.waitForCount(table, 1) == 1)
+
+        let otherBroker = try BrokerProcess()
+        defer { otherBroker.remove() }
+        let allServers = "servers = [" + pipeline.servers.map { "\"\($0)\"" }.joined(separator: ", ") + "]"
+        let moved = config
+            .replacingOccurrences(of: pipeline.broker.url, with: otherBroker.url)
+            .replacingOccurrences(of: allServers, with: "servers = [\"\(pipeline.servers[2])\"]")
+        #expect(moved.contains(otherBroker.url) && moved.contains("servers = [\"\(pipeline.servers[2])\"]"))
+        let before = daemon.notify.received().count
+        try moved.write(toFile: daemon.configPath, atomically: false, encoding: .utf8)
+        daemon.signal(SIGHUP)
+        #expect(daemon.notify.wait(for: "READY=1", timeout: 30, after: before))
+        let bulkBefore = try await standIn.counters().map { $0["bulk_requests"]?.intValue ?? 0 }
+
+        try otherBroker.publish(topic: "sensors/dev1/env", lines: [#"{"n": 2}"#])
+        #expect(try await pipeline.waitForCount(table, 2) == 2, "the reading from the new broker arrived")
+        let bulkAfter = try await standIn.counters().map { $0["bulk_requests"]?.intValue ?? 0 }
+        #expect(bulkAfter[0] == bulkBefore[0] && bulkAfter[1] == bulkBefore[1], "only the new server list is used")
+        #expect(bulkAfter[2] > bulkBefore[2])
+    }
 }
