@@ -10,4 +10,9 @@ struct CrateFeedCommand: AsyncParsableCommand {
             LogProbeCommand.self,
         ]
     )
+
+    /// ArgumentParser's entry, but with usage errors on one line (see `runReportingUsageErrors`).
+    static func main() async {
+        await runReportingUsageErrors()
+    }
 }

@@ -18,6 +18,21 @@ import Testing
         #expect(bulk.outcomes[3] == .failed(nil))
     }
 
+    /// CrateDB 5.0-5.9 may name a failed row's error in a plain `error_message`.
+    @Test func anOlderCrateDBsErrorMessageNamesTheRowsError() throws {
+        let json = try JSONParser.parse(
+            #"{"cols":[],"duration":1,"results":[{"rowcount":1},{"rowcount":-2,"error_message":"DuplicateKeyException[A document with the same primary key exists already]"}]}"#
+        )
+        let bulk = try BulkResult(json: json)
+        #expect(bulk.failedIndices == [1])
+        guard case .failed(let error?) = bulk.outcomes[1] else {
+            Issue.record("expected a failure with an error, got \(bulk.outcomes[1])")
+            return
+        }
+        #expect(error.message == "DuplicateKeyException[A document with the same primary key exists already]")
+        #expect(error.code == 0 && error.status == 200)
+    }
+
     @Test(arguments: [
         #"{"cols":[],"duration":1.5,"results":[{"rowcount":1},{"rowcount":0},{"rowcount":-1}]}"#,
         #"{"cols":[],"col_types":[],"duration":0.25,"results":[{"rowcount":1}]}"#,

@@ -120,15 +120,15 @@ public final class Connection: Sendable {
         return json
     }
 
-    /// CrateDB's error object when there is one; otherwise (a 401's plain text, a proxy's page) the status and text.
+    /// CrateDB's error object when there is one; otherwise (a 401's plain text, a proxy's page) the status and
+    /// the text, on one short line.
     static func serverError(_ response: HTTPResponse, json: SQLValue?) -> ServerError {
         if let json, let errorObject = json["error"],
             let error = ServerError(errorObject: errorObject, status: response.status, trace: json["error_trace"]?.stringValue)
         {
             return error
         }
-        let text = String(decoding: response.body.prefix(300), as: UTF8.self)
-            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = ErrorText.oneLine(response.body, contentType: response.header("content-type"))
         return ServerError(code: 0, message: text.isEmpty ? "HTTP \(response.status)" : text, status: response.status)
     }
 
@@ -137,7 +137,9 @@ public final class Connection: Sendable {
     /// HTTP statuses that mean "this node cannot serve now; another may".
     static let unavailableStatuses: Set<Int> = [502, 503, 504, 509]
 
-    /// Sends a request to the next active server, moving on to the next one when a server fails.
+    /// Sends a request to the next active server, moving on to the next one when a server fails before it
+    /// answers; a server whose answer breaks off after its head ends the request with
+    /// `CrateDBError.responseInterrupted` instead.
     func send(_ makeRequest: (String) -> HTTPRequest) async throws -> HTTPResponse {
         try await rotate { server in
             let response = try await transport.execute(makeRequest(server))
@@ -171,6 +173,12 @@ public final class Connection: Sendable {
             let server = pool.next()
             do {
                 return try await attempt(server)
+            } catch TransportError.responseInterrupted(let status, let cause)
+                where !Self.unavailableStatuses.contains(status)
+            {
+                // The node answered, so it ran the request; sending it to another node could apply it twice.
+                pool.setAside(server, reason: "the response broke off: \(cause)")
+                throw CrateDBError.responseInterrupted(server: server, reason: cause.description)
             } catch let error as TransportError {
                 // A local file problem is not the server's fault: report it instead of trying the next node.
                 if case .file(let path, let reason) = error { throw CrateDBError.file(path: path, reason: reason) }

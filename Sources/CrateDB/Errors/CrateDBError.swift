@@ -40,6 +40,10 @@ public enum CrateDBError: Error, Sendable, CustomStringConvertible {
     case server(ServerError)
     /// Every server was tried and failed; one entry per server, with its last failure.
     case noServerAvailable([ServerFailure])
+    /// `server` received the whole request and began to answer, then the answer broke off (`reason`). The
+    /// request may have been applied there, so it was not sent to another server; `server` is set aside.
+    /// Resending is safe only for an idempotent request (`INSERT ... ON CONFLICT DO NOTHING`, a SELECT).
+    case responseInterrupted(server: String, reason: String)
     /// The response could not be understood.
     case invalidResponse(String)
     /// A blob upload's content does not match the digest it was sent under.
@@ -59,6 +63,9 @@ public enum CrateDBError: Error, Sendable, CustomStringConvertible {
             return error.description
         case .noServerAvailable(let failures):
             return "no CrateDB server available: " + failures.map(\.description).joined(separator: "; ")
+        case .responseInterrupted(let server, let reason):
+            return "the answer from \(server) broke off after the request arrived, so it may have been applied "
+                + "there (\(reason)); check before sending it again unless it is idempotent"
         case .invalidResponse(let what):
             return "invalid response from CrateDB: \(what)"
         case .digestMismatch(let table, let digest):

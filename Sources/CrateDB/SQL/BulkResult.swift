@@ -3,7 +3,8 @@ public struct BulkResult: Sendable {
     public enum Outcome: Sendable, Equatable {
         /// The row was applied; the count is 0 for an `ON CONFLICT DO NOTHING` row that already existed.
         case applied(rowCount: Int)
-        /// CrateDB rejected this row (rowcount -2). It names the error for the first few failures only.
+        /// CrateDB rejected this row (rowcount -2). It names the error for the first few failures only; from
+        /// CrateDB 5.0-5.9 (`error_message`) with code 0.
         case failed(ServerError?)
     }
 
@@ -34,7 +35,10 @@ public struct BulkResult: Sendable {
         outcomes = results.map { item in
             let count = item["rowcount"]?.intValue ?? -2
             if count >= 0 || count == -1 { return .applied(rowCount: Int(count)) }
-            return .failed(item["error"].flatMap { ServerError(errorObject: $0, status: 200) })
+            if let error = item["error"].flatMap({ ServerError(errorObject: $0, status: 200) }) { return .failed(error) }
+            // CrateDB 5.0-5.9 name a failed row's error, when they do, in a plain string without a code.
+            if let message = item["error_message"]?.stringValue { return .failed(ServerError(code: 0, message: message, status: 200)) }
+            return .failed(nil)
         }
         duration = json["duration"]?.doubleValue ?? 0
     }

@@ -22,8 +22,9 @@ final class CurlEasyHandle {
         errorBuffer.deallocate()
     }
 
-    /// The transport-wide options, set on a handle fresh from `curl_easy_init` or `reset`.
-    func prepare(_ configuration: TransportConfiguration) throws {
+    /// The transport-wide options, with the request's own timeouts where it has them, set on a handle fresh
+    /// from `curl_easy_init` or `reset`.
+    func prepare(_ configuration: TransportConfiguration, for request: HTTPRequest) throws {
         errorBuffer[0] = 0
         try set(CURLOPT_ERRORBUFFER, pointer: errorBuffer)
         // No SIGALRM for DNS timeouts: signals and a multi-threaded process do not mix.
@@ -42,12 +43,14 @@ final class CurlEasyHandle {
         try set(CURLOPT_SUPPRESS_CONNECT_HEADERS, 1)
 
         try set(CURLOPT_CONNECTTIMEOUT_MS, milliseconds(configuration.connectTimeout))
-        if configuration.requestTimeout > 0 {
-            try set(CURLOPT_TIMEOUT_MS, milliseconds(configuration.requestTimeout))
+        let timeout = request.timeout ?? configuration.requestTimeout
+        if timeout > 0 {
+            try set(CURLOPT_TIMEOUT_MS, milliseconds(timeout))
         } else {
             // A whole-transfer limit would cut off big blob streams; a stalled one is cut off instead.
+            let stall = request.stallTimeout ?? configuration.stallTimeout
             try set(CURLOPT_LOW_SPEED_LIMIT, 1)
-            try set(CURLOPT_LOW_SPEED_TIME, max(1, Int(configuration.stallTimeout.rounded(.up))))
+            try set(CURLOPT_LOW_SPEED_TIME, max(1, Int(stall.rounded(.up))))
         }
 
         let tls = configuration.tls

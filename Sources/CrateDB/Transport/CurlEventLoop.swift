@@ -176,7 +176,7 @@ final class CurlEventLoop: @unchecked Sendable {
         running[ObjectIdentifier(transfer)] = Unmanaged.passRetained(transfer)
         transfer.phase = .running(easy)
         do {
-            try easy.prepare(configuration)
+            try easy.prepare(configuration, for: transfer.request)
             try transfer.configure(easy)
             try CurlError.check(curl_multi_add_handle(multi, easy.raw), "curl_multi_add_handle")
         } catch {

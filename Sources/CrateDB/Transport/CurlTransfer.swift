@@ -137,7 +137,11 @@ final class CurlTransfer: @unchecked Sendable {
             if let failure = upload?.failure { return .failure(failure) }
             let url = easy.info(string: CURLINFO_EFFECTIVE_URL) ?? request.url
             let osErrno = Int32(truncatingIfNeeded: easy.info(long: CURLINFO_OS_ERRNO))
-            return .failure(CurlError.transportError(code, detail: easy.errorText, osErrno: osErrno, url: url))
+            let error = CurlError.transportError(code, detail: easy.errorText, osErrno: osErrno, url: url)
+            // Once the server has answered, the request was processed: a caller must not take this for a
+            // request that never arrived.
+            guard headDelivered else { return .failure(error) }
+            return .failure(TransportError.responseInterrupted(status: parser.head.status, cause: error))
         }
         var head = parser.head
         head.status = easy.info(long: CURLINFO_RESPONSE_CODE)

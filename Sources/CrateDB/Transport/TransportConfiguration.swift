@@ -6,11 +6,13 @@
 public struct TransportConfiguration: Sendable {
     /// Seconds to establish a connection (TCP and TLS).
     public var connectTimeout: Double = 5
-    /// Seconds for a whole request, including waiting for a free connection; 0 = no limit. Blob streams use 0
-    /// and rely on `stallTimeout` instead, so a long download or a slow consumer is not cut off.
+    /// Seconds for a whole request, including waiting for a free connection; 0 = no limit. Blob uploads and
+    /// downloads (`BlobContainer` put and get) have no such limit, see `stallTimeout`.
     public var requestTimeout: Double = 60
-    /// With `requestTimeout` 0: abort a transfer that moves less than one byte per second for this many seconds
-    /// (time paused by a slow stream consumer does not count).
+    /// For blob uploads and downloads (see `BlobContainer.stallTimeout`), and for every request when
+    /// `requestTimeout` is 0: abort a transfer that moves less than one byte per second for this many seconds
+    /// (whole seconds, at least 1; time paused by a slow stream consumer does not count), so a long transfer
+    /// is not cut off but a stalled one is.
     public var stallTimeout: Double = 30
     /// `.bytes` bodies of at least this size are sent gzip-compressed with `Content-Encoding: gzip`, as the
     /// Python client does for 8 KiB and more; nil = never.

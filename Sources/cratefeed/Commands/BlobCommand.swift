@@ -14,6 +14,19 @@ struct BlobCommand: AsyncParsableCommand {
 
         @Option(name: .long, help: "The blob table.")
         var table: String
+
+        @Option(name: .long, help: "Give up an upload or download after this many seconds without progress.")
+        var stallTimeout: Double = 30
+
+        func validate() throws {
+            guard stallTimeout > 0 else { throw ValidationError("--stall-timeout must be more than 0 seconds") }
+        }
+
+        func container(_ client: Connection) -> BlobContainer {
+            var container = client.blobContainer(table)
+            container.stallTimeout = stallTimeout
+            return container
+        }
     }
 
     struct Put: AsyncParsableCommand {
@@ -23,10 +36,24 @@ struct BlobCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailures {
+                try Self.checkRegularFile(file)
                 let client = try options.connection.connect()
                 defer { client.close() }
-                let digest = try await client.blobContainer(options.table).put(fileAt: file)
+                let digest = try await options.container(client).put(fileAt: file)
                 print(digest)
+            }
+        }
+
+        /// The file is read twice (digest, then upload), so only a regular file will do.
+        static func checkRegularFile(_ path: String) throws {
+            var status = stat()
+            guard stat(path, &status) == 0 else {
+                throw CommandFailure("cannot read \(path): \(String(cString: strerror(errno)))")
+            }
+            switch status.st_mode & S_IFMT {
+            case S_IFREG: return
+            case S_IFDIR: throw CommandFailure("\(path) is a directory: give the file to upload")
+            default: throw CommandFailure("\(path) is not a regular file: blob put reads it twice (digest, then upload)")
             }
         }
     }
@@ -35,13 +62,18 @@ struct BlobCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Downloads a blob (streamed) into a file.")
         @OptionGroup var options: TableOptions
         @Argument(help: "The blob's SHA-1 digest.") var digest: String
-        @Option(name: .shortAndLong, help: "The file to write.") var output: String
+        @Option(name: .shortAndLong, help: "The file to write (written in place, as the shell's > does); - for stdout.")
+        var output: String
 
         func run() async throws {
             try await reportingFailures {
                 let client = try options.connection.connect()
                 defer { client.close() }
-                try await client.blobContainer(options.table).get(digest, toFileAt: output)
+                if output == "-" {
+                    try await options.container(client).get(digest, toFileDescriptor: STDOUT_FILENO)
+                } else {
+                    try await options.container(client).get(digest, toFileAt: output)
+                }
             }
         }
     }
@@ -56,7 +88,7 @@ struct BlobCommand: AsyncParsableCommand {
             try await reportingFailures {
                 let client = try options.connection.connect()
                 defer { client.close() }
-                found = try await client.blobContainer(options.table).exists(digest)
+                found = try await options.container(client).exists(digest)
             }
             if !found { throw ExitCode(1) }
         }
@@ -72,10 +104,10 @@ struct BlobCommand: AsyncParsableCommand {
             try await reportingFailures {
                 let client = try options.connection.connect()
                 defer { client.close() }
-                deleted = try await client.blobContainer(options.table).delete(digest)
+                deleted = try await options.container(client).delete(digest)
             }
             if !deleted {
-                FileHandle.standardError.write(Data("cratefeed: no blob \(digest) in blob table \(options.table)\n".utf8))
+                printError("cratefeed: no blob \(digest) in blob table \(options.table)")
                 throw ExitCode(1)
             }
         }

@@ -28,8 +28,15 @@ struct ConnectionOptions: ParsableArguments {
     @Option(name: .long, help: "Default schema for unqualified table names.")
     var schema: String?
 
-    @Option(name: .long, help: "Request timeout in seconds.")
+    @Option(name: .long, help: "Request timeout in seconds (blob put and get have none: see --stall-timeout).")
     var timeout: Double = 30
+
+    func validate() throws {
+        // Basic authentication needs a user name; a password alone would silently not be sent.
+        if passwordFile != nil, user == nil {
+            throw ValidationError("--password-file needs --user (the user the password belongs to)")
+        }
+    }
 
     func connect() throws -> Connection {
         var configuration = ConnectionConfiguration(
@@ -48,24 +55,5 @@ struct ConnectionOptions: ParsableArguments {
         configuration.transport.tls.clientCertPath = certFile
         configuration.transport.tls.clientKeyPath = keyFile
         return try Connection(configuration)
-    }
-}
-
-/// A failure reported to the user as one line on stderr, with a non-zero exit.
-struct CommandFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}
-
-/// Runs a command body, turning any error into one line on stderr and exit status 2 (no stack trace);
-/// status 1 is left for answers such as "no such blob".
-func reportingFailures(_ body: () async throws -> Void) async throws {
-    do {
-        try await body()
-    } catch let exit as ExitCode {
-        throw exit
-    } catch {
-        FileHandle.standardError.write(Data("cratefeed: \(error)\n".utf8))
-        throw ExitCode(2)
     }
 }

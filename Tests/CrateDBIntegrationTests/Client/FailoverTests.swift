@@ -22,8 +22,8 @@ import Testing
         return table
     }
 
-    /// Inserts `inserts` rows one request each while node 0 is in `mode`; every insert must land exactly once,
-    /// and the healthy nodes must have seen exactly one request per insert (none sent twice where it completed).
+    /// Inserts `inserts` rows one request each while node 0 is in `mode`, a failure before any answer; every
+    /// insert must land exactly once, and the healthy nodes must have seen exactly one request per insert.
     private func insertWhileNodeFails(_ mode: StandIn.Mode, delay: Double? = nil) async throws {
         let standIn = try StandIn.start(nodes: 3)
         defer { standIn.stop() }
@@ -63,8 +63,47 @@ import Testing
         try await insertWhileNodeFails(.hang)
     }
 
-    @Test func aNodeDroppingMidResponseIsSetAsideAndTheResendIsIdempotent() async throws {
-        try await insertWhileNodeFails(.drop)
+    /// A node that breaks off its answer after the head has run the statement: it is set aside, and the
+    /// statement goes to no other node (a plain INSERT would fail there as a duplicate, or be applied twice).
+    @Test func aNodeDroppingMidResponseIsSetAsideAndTheStatementIsNotSentAgain() async throws {
+        let standIn = try StandIn.start(nodes: 3)
+        defer { standIn.stop() }
+        let setup = try connect(standIn, timeout: 1)
+        defer { setup.close() }
+        let table = try await createTable(setup)
+        try await standIn.set(node: 0, .drop)
+        let before = try await standIn.counters()
+
+        // A new connection sends its first request to the first server: node 0.
+        let connection = try connect(standIn, timeout: 1)
+        defer { connection.close() }
+        do {
+            try await connection.execute("INSERT INTO \(table) (id, v) VALUES (?, ?)", [1, "x"])
+            Issue.record("an answer that broke off must be an error")
+        } catch CrateDBError.responseInterrupted(let server, let reason) {
+            #expect(server == standIn.urls[0])
+            #expect(!reason.isEmpty)
+            let message = "\(CrateDBError.responseInterrupted(server: server, reason: reason))"
+            #expect(message.contains(server) && message.contains("may have been applied") && !message.contains("\n"))
+        }
+
+        let after = try await standIn.counters()
+        func delta(_ node: Int, _ counter: String) -> Int64 {
+            (after[node][counter]?.intValue ?? 0) - (before[node][counter]?.intValue ?? 0)
+        }
+        #expect(delta(0, "rows_inserted") == 1, "node 0 stored the row")
+        #expect(delta(1, "requests") == 0 && delta(2, "requests") == 0, "no other node received the statement")
+        #expect(connection.servers[0].isActive == false)
+        #expect(connection.servers[0].lastFailure?.contains("broke off") == true)
+
+        try await standIn.set(node: 0, .healthy)
+        try await setup.execute("REFRESH TABLE \(table)")
+        let count = try await setup.execute("SELECT count(*) FROM \(table) WHERE id = 1")
+        #expect(count.rows == [[1]], "stored exactly once")
+        // The set-aside node is skipped: the next statement goes to a healthy node.
+        let node0Requests = try await standIn.requests(node: 0)
+        try await connection.execute("INSERT INTO \(table) (id, v) VALUES (?, ?)", [2, "y"])
+        #expect(try await standIn.requests(node: 0) == node0Requests)
     }
 
     @Test func aSlowNodeWithinTheTimeoutKeepsServing() async throws {

@@ -146,12 +146,36 @@ import Testing
         }
     }
 
-    @Test func defaultSchemaApplies() async throws {
-        try await withLocations { connection, table, cluster in
-            let other = try cluster.connect { $0.defaultSchema = "doc" }
-            defer { other.close() }
-            let result = try await other.execute("SELECT count(*) FROM \(table)")
-            #expect(result.rows == [[3]])
+    /// `Default-Schema` decides where unqualified names go: with a schema of our own, an unqualified table
+    /// is that schema's, and without it the same name means `doc`'s (where there is no such table).
+    @Test func defaultSchemaResolvesUnqualifiedNames() async throws {
+        let cluster = try TestCluster.start()
+        defer { cluster.stop() }
+        let schema = TestCluster.uniqueName("schema")
+        let table = TestCluster.uniqueName("scoped")
+        let plain = try cluster.connect()
+        defer { plain.close() }
+        let scoped = try cluster.connect { $0.defaultSchema = schema }
+        defer { scoped.close() }
+        try await scoped.execute("CREATE TABLE \(table) (id INTEGER PRIMARY KEY, v TEXT)")
+        do {
+            try await scoped.execute("INSERT INTO \(table) (id, v) VALUES (?, ?)", [1, "in the schema"])
+            try await scoped.execute("REFRESH TABLE \(table)")
+
+            #expect(try await scoped.execute("SELECT v FROM \(table)").rows == [["in the schema"]])
+            #expect(try await plain.execute("SELECT v FROM \(schema).\(table)").rows == [["in the schema"]])
+            let placed = try await plain.execute(
+                "SELECT table_schema FROM information_schema.tables WHERE table_name = ?", [.text(table)])
+            #expect(placed.rows == [[.text(schema)]])
+            await #expect {
+                try await plain.execute("SELECT v FROM \(table)")
+            } throws: { error in
+                (error as? CrateDBError)?.serverError?.code == 4041
+            }
+        } catch {
+            _ = try? await plain.execute("DROP TABLE IF EXISTS \(schema).\(table)")
+            throw error
         }
+        try await plain.execute("DROP TABLE IF EXISTS \(schema).\(table)")
     }
 }

@@ -103,6 +103,83 @@ import Testing
         try await connection.execute("DROP BLOB TABLE \(table)")
     }
 
+    /// A server that is not CrateDB answers with a page of HTML (here Python's http.server: 501 to a POST);
+    /// the error is still one line.
+    @Test func anErrorPageIsOneLine() throws {
+        let port = try FreePort.next()
+        let server = try ChildProcess("/usr/bin/env", ["python3", "-m", "http.server", "--bind", "127.0.0.1", String(port)])
+        defer { server.stop() }
+        #expect(FreePort.waitUntilAnswering(port))
+
+        let run = try CratefeedRun.run(["sql", "--servers", "http://127.0.0.1:\(port)", "SELECT 1"])
+
+        #expect(run.status == 2)
+        #expect(run.stderr.split(separator: "\n").count == 1, "\(run.stderr)")
+        #expect(run.stderr.contains("501") && run.stderr.count < 400, "\(run.stderr)")
+    }
+
+    @Test(arguments: [
+        (["sql", "--bogus", "SELECT 1"], "cratefeed sql"),
+        (["sql"], "cratefeed sql"),
+        (["sql", "--format", "xml", "SELECT 1"], "cratefeed sql"),
+        (["sql", "--password-file", "/dev/null", "SELECT 1"], "cratefeed sql"),
+        (["blob", "get", "--table", "t"], "cratefeed blob get"),
+        (["blob", "put", "--stall-timeout", "0", "--table", "t", "/dev/null"], "cratefeed blob put"),
+        (["blob", "frobnicate"], "cratefeed blob"),
+    ])
+    func usageErrorsAreOneLineWithStatus64(_ arguments: [String], _ command: String) throws {
+        let run = try CratefeedRun.run(arguments)
+        #expect(run.status == 64, "\(run.stderr)")
+        #expect(run.stderr.split(separator: "\n").count == 1, "\(run.stderr)")
+        #expect(run.stderr.hasPrefix("\(command): ") && run.stderr.hasSuffix("; see \(command) --help\n"), "\(run.stderr)")
+        #expect(run.stdout.isEmpty)
+    }
+
+    @Test func aPasswordFileWithoutAUserIsRefused() throws {
+        let run = try CratefeedRun.run(["sql", "--password-file", "/dev/null", "SELECT 1"])
+        #expect(run.status == 64)
+        #expect(run.stderr.contains("--password-file needs --user"), "\(run.stderr)")
+    }
+
+    @Test func helpIsStillTheWholeHelp() throws {
+        let run = try CratefeedRun.run(["sql", "--help"])
+        #expect(run.status == 0)
+        #expect(run.stdout.contains("USAGE") && run.stdout.contains("--format"))
+    }
+
+    @Test func blobPutOfADirectorySaysSo() throws {
+        let directory = try TemporaryDirectory.make("putdir")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let run = try CratefeedRun.run(["blob", "put", "--servers", "http://127.0.0.1:1", "--table", "t", directory])
+        #expect(run.status == 2)
+        #expect(run.stderr == "cratefeed: \(directory) is a directory: give the file to upload\n")
+    }
+
+    /// Every node answers later than --timeout: blob put and get take no notice, they stop only when stalled;
+    /// `-o -` writes the blob to stdout.
+    @Test func blobTransfersIgnoreTheRequestTimeoutAndGetCanWriteToStdout() async throws {
+        let standIn = try StandIn.start(nodes: 2)
+        defer { standIn.stop() }
+        let servers = ["--servers", standIn.urls.joined(separator: ","), "--timeout", "0.2"]
+        let table = TestCluster.uniqueName("cliblobs")
+        let connection = try Connection(servers: standIn.urls)
+        defer { connection.close() }
+        try await connection.execute("CREATE BLOB TABLE \(table)")
+        let directory = try TemporaryDirectory.make("cliblob")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let source = directory + "/source"
+        let content = String(repeating: "a line of the blob\n", count: 2000)
+        _ = FileManager.default.createFile(atPath: source, contents: Data(content.utf8))
+        for node in 0..<2 { try await standIn.set(node: node, .slow, delay: 0.5) }
+
+        let put = try CratefeedRun.run(["blob", "put"] + servers + ["--table", table, source])
+        #expect(put.status == 0, "\(put.stderr)")
+        let digest = put.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let get = try CratefeedRun.run(["blob", "get"] + servers + ["--table", table, digest, "-o", "-"])
+        #expect(get.status == 0, "\(get.stderr)")
+        #expect(get.stdout == content)
+    }
+
     private func credentials(_ cluster: TestCluster) -> [String] {
         guard let user = cluster.username else { return [] }
         guard let password = cluster.password else { return ["--user", user] }

@@ -170,6 +170,38 @@ struct HTTPTransportTests {
         #expect(ContinuousClock.now - started < .seconds(5))
     }
 
+    @Test func aRequestsOwnTimeoutReplacesTheTransports() async throws {
+        let server = try TestHTTPServer()
+        defer { server.stop() }
+        let transport = try HTTPTransport(configuration: TransportConfiguration(requestTimeout: 600))
+        let started = ContinuousClock.now
+
+        let error = await failure {
+            try await transport.execute(HTTPRequest(method: .GET, url: "\(server.url)/hang", timeout: 0.5))
+        }
+
+        // Cut long before the transport's 600 s (the margin is for a loaded machine, not a measurement).
+        #expect((error as? TransportError)?.kind == .timedOut)
+        #expect(ContinuousClock.now - started < .seconds(300))
+    }
+
+    /// Without a whole-request limit a request is cut off only once nothing moves for the stall timeout.
+    @Test func aRequestWithoutALimitIsCutOffWhenItStalls() async throws {
+        let server = try TestHTTPServer()
+        defer { server.stop() }
+        let transport = try HTTPTransport(configuration: TransportConfiguration(requestTimeout: 0.2, stallTimeout: 600))
+        let started = ContinuousClock.now
+
+        let error = await failure {
+            try await transport.execute(HTTPRequest(method: .GET, url: "\(server.url)/hang", timeout: 0, stallTimeout: 1))
+        }
+
+        #expect((error as? TransportError)?.kind == .timedOut)
+        let elapsed = ContinuousClock.now - started
+        // Not cut at the transport's 0.2 s, nor left to its 600 s stall limit.
+        #expect(elapsed >= .milliseconds(900) && elapsed < .seconds(300), "\(elapsed)")
+    }
+
     @Test func aClosedPortIsAConnectFailure() async throws {
         let server = try TestHTTPServer()
         server.stop()  // its port is now free and refuses connections
@@ -190,15 +222,31 @@ struct HTTPTransportTests {
         #expect((error as? TransportError)?.kind == .connectFailed)
     }
 
-    @Test(arguments: ["/close-mid", "/empty"])
-    func aConnectionClosedBeforeTheEndOfTheResponseIsReported(_ path: String) async throws {
+    @Test func aConnectionClosedBeforeAnyAnswerIsReported() async throws {
         let server = try TestHTTPServer()
         defer { server.stop() }
         let transport = try HTTPTransport()
 
-        let error = await failure { try await transport.execute(HTTPRequest(method: .GET, url: "\(server.url)\(path)")) }
+        let error = await failure { try await transport.execute(HTTPRequest(method: .GET, url: "\(server.url)/empty")) }
 
         #expect((error as? TransportError)?.kind == .connectionClosed)
+    }
+
+    /// The server had answered, so it had the request: the error says so, for callers that must not resend.
+    @Test func aBodyCutAfterTheHeadIsAnInterruptedResponse() async throws {
+        let server = try TestHTTPServer()
+        defer { server.stop() }
+        let transport = try HTTPTransport()
+
+        let error = await failure { try await transport.execute(HTTPRequest(method: .GET, url: "\(server.url)/close-mid")) }
+
+        guard case .responseInterrupted(let status, let cause)? = error as? TransportError else {
+            Issue.record("expected responseInterrupted, got \(String(describing: error))")
+            return
+        }
+        #expect(status == 200)
+        #expect(cause.kind == .connectionClosed)
+        #expect(!"\(cause)".contains("\n"))
     }
 
     @Test func aMissingUploadFileIsAFileError() async throws {

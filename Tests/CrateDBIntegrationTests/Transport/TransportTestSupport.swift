@@ -19,7 +19,7 @@ struct Echo: Decodable {
 }
 
 extension TransportError {
-    enum Kind { case connectFailed, timedOut, tls, connectionClosed, file, other }
+    enum Kind { case connectFailed, timedOut, tls, connectionClosed, responseInterrupted, file, other }
 
     var kind: Kind {
         switch self {
@@ -27,6 +27,7 @@ extension TransportError {
         case .timedOut: .timedOut
         case .tls: .tls
         case .connectionClosed: .connectionClosed
+        case .responseInterrupted: .responseInterrupted
         case .file: .file
         case .other: .other
         }
