@@ -20,11 +20,14 @@ let package = Package(
         .systemLibrary(name: "CMosquitto", pkgConfig: "libmosquitto", providers: [.apt(["libmosquitto-dev"])]),
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
 
-        .target(name: "CrateDB", dependencies: ["CCurl", "CZlib"]),
+        // SHA-1 and CRC-32C on the CPU's own instructions, where it has them (x86-64 SHA extensions, SSE4.2).
+        .target(name: "CHash"),
+
+        .target(name: "CrateDB", dependencies: ["CCurl", "CZlib", "CHash"]),
         .target(
             name: "CrateFeed",
             dependencies: [
-                "CrateDB", "CMosquitto", "CSystemd",
+                "CrateDB", "CMosquitto", "CSystemd", "CHash",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ]

@@ -39,4 +39,23 @@ import Testing
     @Test func millionAs() {
         #expect(SHA1.hexDigest([UInt8](repeating: UInt8(ascii: "a"), count: 1_000_000)) == "34aa973cd4c4daa4f61eeb2bdbad27316534016f")
     }
+
+    /// The CPU's SHA instructions and the Swift compression agree on every block (when the CPU has them; the
+    /// vectors above then ran on the instructions).
+    @Test(.enabled(if: SHA1.isHardwareAccelerated, "this CPU has no SHA instructions: only the Swift path runs"))
+    func hardwareAndSoftwareCompressionAgree() {
+        #if canImport(CHash)
+        var generator = SystemRandomNumberGenerator()
+        for round in 0..<2000 {
+            let block = (0..<64).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            var start: SHA1.Words = (UInt32(truncatingIfNeeded: round), .random(in: 0...UInt32.max), 0xFFFF_FFFF, 0, 0x8000_0001)
+            var hardware = start
+            block.withUnsafeBufferPointer {
+                SHA1.compressInHardware(&hardware, $0.baseAddress!)
+                SHA1.compressInSoftware(&start, $0.baseAddress!)
+            }
+            #expect(hardware == start, "round \(round)")
+        }
+        #endif
+    }
 }

@@ -1,6 +1,13 @@
+#if canImport(CHash)
+import CHash
+#endif
+
 /// SHA-1, the digest CrateDB names blobs by. Incremental, so a large file is hashed as it streams.
+///
+/// The compression runs on the CPU's SHA instructions when it has them (CHash), else in Swift below; tests
+/// hold the two to the same results.
 public struct SHA1: Sendable {
-    private typealias Words = (UInt32, UInt32, UInt32, UInt32, UInt32)
+    typealias Words = (UInt32, UInt32, UInt32, UInt32, UInt32)
     private static let initialState: Words = (0x6745_2301, 0xEFCD_AB89, 0x98BA_DCFE, 0x1032_5476, 0xC3D2_E1F0)
     private var state = SHA1.initialState
     private var pending: [UInt8] = []
@@ -85,7 +92,35 @@ public struct SHA1: Sendable {
         return state
     }
 
+    /// Whether the compression runs on the CPU's SHA instructions.
+    public static let isHardwareAccelerated: Bool = {
+        #if canImport(CHash)
+        return cratefeed_sha1_available() != 0
+        #else
+        return false
+        #endif
+    }()
+
     private static func compress(_ state: inout Words, _ block: UnsafePointer<UInt8>) {
+        #if canImport(CHash)
+        if isHardwareAccelerated {
+            compressInHardware(&state, block)
+            return
+        }
+        #endif
+        compressInSoftware(&state, block)
+    }
+
+    #if canImport(CHash)
+    static func compressInHardware(_ state: inout Words, _ block: UnsafePointer<UInt8>) {
+        // A homogeneous tuple is laid out as an array of its elements.
+        withUnsafeMutablePointer(to: &state) {
+            $0.withMemoryRebound(to: UInt32.self, capacity: 5) { cratefeed_sha1_compress($0, block, 1) }
+        }
+    }
+    #endif
+
+    static func compressInSoftware(_ state: inout Words, _ block: UnsafePointer<UInt8>) {
         // A stack buffer for the message schedule: no allocation per 64-byte block; raw pointers, no bounds checks.
         state = withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 80) { w in
             let w = w.baseAddress!

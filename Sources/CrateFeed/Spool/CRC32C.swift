@@ -1,11 +1,37 @@
+#if canImport(CHash)
+import CHash
+#endif
+
 /// CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), the checksum of every spool record.
 ///
-/// Slicing-by-8: eight 256-entry tables let the loop fold eight bytes per step. It runs over every message at
-/// the broker's rate, so the loop reads the tables through an unsafe pointer (no bounds checks) and never
-/// allocates.
+/// On the CPU's crc32 instruction (SSE4.2, through CHash) when it has one. Otherwise slicing-by-8: eight
+/// 256-entry tables let the loop fold eight bytes per step. It runs over every message at the broker's rate, so
+/// the loop reads the tables through an unsafe pointer (no bounds checks) and never allocates.
 enum CRC32C {
     /// The CRC of `bytes`. Chain calls by passing the previous result as `crc` (start from 0).
     static func checksum(_ bytes: UnsafeRawBufferPointer, continuing crc: UInt32 = 0) -> UInt32 {
+        #if canImport(CHash)
+        if isHardwareAccelerated { return checksumInHardware(bytes, continuing: crc) }
+        #endif
+        return checksumInSoftware(bytes, continuing: crc)
+    }
+
+    static let isHardwareAccelerated: Bool = {
+        #if canImport(CHash)
+        return cratefeed_crc32c_available() != 0
+        #else
+        return false
+        #endif
+    }()
+
+    #if canImport(CHash)
+    static func checksumInHardware(_ bytes: UnsafeRawBufferPointer, continuing crc: UInt32 = 0) -> UInt32 {
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { return crc }
+        return ~cratefeed_crc32c_update(~crc, base.assumingMemoryBound(to: UInt8.self), bytes.count)
+    }
+    #endif
+
+    static func checksumInSoftware(_ bytes: UnsafeRawBufferPointer, continuing crc: UInt32 = 0) -> UInt32 {
         guard let base = bytes.baseAddress, !bytes.isEmpty else { return crc }
         return tables.withUnsafeBufferPointer { table in
             update(~crc, base, bytes.count, table.baseAddress!)

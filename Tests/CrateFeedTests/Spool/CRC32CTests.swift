@@ -46,4 +46,23 @@ import Testing
             }
         }
     }
+
+    /// The CPU's crc32 instruction and the tables agree at every length and alignment, chained or not.
+    @Test(.enabled(if: CRC32C.isHardwareAccelerated, "this CPU has no SSE4.2: only the table path runs"))
+    func hardwareAndSoftwareAgree() {
+        #if canImport(CHash)
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<600).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        bytes.withUnsafeBytes { all in
+            for start in 0..<9 {
+                for end in stride(from: start, through: all.count, by: 7) {
+                    let slice = UnsafeRawBufferPointer(rebasing: all[start..<end])
+                    let seed = UInt32(truncatingIfNeeded: end &* 2_654_435_761)
+                    #expect(CRC32C.checksumInHardware(slice) == CRC32C.checksumInSoftware(slice))
+                    #expect(CRC32C.checksumInHardware(slice, continuing: seed) == CRC32C.checksumInSoftware(slice, continuing: seed))
+                }
+            }
+        }
+        #endif
+    }
 }
