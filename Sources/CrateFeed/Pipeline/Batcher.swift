@@ -261,9 +261,9 @@ final class Batcher: @unchecked Sendable {
         batch.withBody { out in
             readingID.writeQuotedID(time: readingTime, rowIndex: rowIndex, into: &out)
             out.append(UInt8(ascii: ","))
-            out.append(contentsOf: String(readingTime).utf8)
+            JSONText.writeInteger(readingTime, into: &out)
             out.append(UInt8(ascii: ","))
-            out.append(contentsOf: String(receivedAtMillis).utf8)
+            JSONText.writeInteger(receivedAtMillis, into: &out)
             out.append(UInt8(ascii: ","))
             JSONText.writeString(record.topic, into: &out)
             for index in 0..<captures.count {

@@ -28,21 +28,24 @@ struct ReadingID {
             input.storeBytes(of: Int64(rowIndex).littleEndian, toByteOffset: 28, as: Int64.self)
             return SHA1.words(ofShort: UnsafeRawBufferPointer(input))
         }
-        out.append(UInt8(ascii: "\""))
-        // 128 bits are plenty against collisions; 32 characters keep the primary key short.
-        appendHex(words.0, to: &out)
-        appendHex(words.1, to: &out)
-        appendHex(words.2, to: &out)
-        appendHex(words.3, to: &out)
-        out.append(UInt8(ascii: "\""))
-    }
-
-    private func appendHex(_ word: UInt32, to out: inout [UInt8]) {
-        for shift in stride(from: 28, through: 0, by: -4) {
-            out.append(Self.hexDigits[Int((word >> UInt32(shift)) & 0xF)])
+        // 128 bits are plenty against collisions; 32 characters keep the primary key short. Formed on the stack
+        // and appended at once: this runs for every row.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 34) { text in
+            func put(_ word: UInt32, at offset: Int) {
+                for nibble in 0..<8 {
+                    let digit = UInt8(truncatingIfNeeded: word >> UInt32(28 - 4 * nibble)) & 0xF
+                    text[offset + nibble] = digit < 10 ? UInt8(ascii: "0") + digit : UInt8(ascii: "a") - 10 + digit
+                }
+            }
+            text[0] = UInt8(ascii: "\"")
+            put(words.0, at: 1)
+            put(words.1, at: 9)
+            put(words.2, at: 17)
+            put(words.3, at: 25)
+            text[33] = UInt8(ascii: "\"")
+            out.append(contentsOf: UnsafeBufferPointer(text))
         }
     }
 
     private static let separator: [UInt8] = [0]
-    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 }
