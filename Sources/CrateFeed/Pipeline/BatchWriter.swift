@@ -49,6 +49,7 @@ final class BatchWriter: @unchecked Sendable {
 
     /// Returns false when it gave up because the pipeline is stopping; the batch then stays in the spool.
     func write(_ batch: Batch, lane: Lane) -> Bool {
+        if Self.hangsForTests { Self.hang() }
         do {
             var rejected: [(row: Int, error: ServerError)] = []
             do {
@@ -73,6 +74,15 @@ final class BatchWriter: @unchecked Sendable {
             }
         }
         return true
+    }
+
+    /// A fault the watchdog tests inject, since a real hang (a request stuck past its own timeout, a deadlock)
+    /// cannot be made on purpose: with CRATEFEED_TEST_HANG_WRITER set, the first write never returns and the
+    /// lane stops beating. Nothing sets it outside Tests/.
+    private static let hangsForTests = ProcessInfo.processInfo.environment["CRATEFEED_TEST_HANG_WRITER"] != nil
+
+    private static func hang() -> Never {
+        while true { sleep(3600) }
     }
 
     // MARK: Blobs

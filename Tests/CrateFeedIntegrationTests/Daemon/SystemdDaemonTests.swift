@@ -34,6 +34,40 @@ import Testing
         #expect(daemon.notify.received().contains { $0.contains("CrateDB 3/3 nodes") || $0.contains("CrateDB 1/1 nodes") })
     }
 
+    /// A writer that hangs (injected: CRATEFEED_TEST_HANG_WRITER) stops the pings once it has been silent
+    /// for the request timeout (3 s here) plus 15 s, so systemd restarts the daemon; STATUS= goes on.
+    @Test func aHungWriterStopsTheWatchdogPings() async throws {
+        let pipeline = try TestPipeline()
+        defer { pipeline.stop() }
+        let directory = pipeline.directory + "/hung"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let daemon = try DaemonProcess(
+            config: pipeline.config(routes: Self.route(pipeline.table("hung"))), directory: directory,
+            environment: ["WATCHDOG_USEC": "2000000", "CRATEFEED_TEST_HANG_WRITER": "1"])
+        defer {
+            daemon.signal(SIGKILL)
+            daemon.stop()
+        }
+        #expect(daemon.notify.wait(for: "WATCHDOG=1", timeout: 10), "pings while nothing is stuck")
+
+        try pipeline.broker.publish(topic: "sensors/dev1/env", lines: [#"{"n": 1}"#])
+        let deadline = Date().addingTimeInterval(60)
+        while !daemon.log.contains("watchdog pings to systemd stopped"), Date() < deadline { usleep(100_000) }
+        #expect(daemon.log.contains("writer loop silent"), "the log says what is stuck")
+        // From the first STATUS= sent after that line on (datagrams arrive in order, so an earlier ping is before
+        // it): STATUS= lines keep coming (every 500 ms), WATCHDOG=1 does not.
+        let logged = daemon.notify.received().count
+        #expect(daemon.notify.wait(for: "STATUS=", timeout: 10, after: logged))
+        let stalledAt = try #require(daemon.notify.received().indices.first { $0 >= logged && daemon.notify.received()[$0].contains("STATUS=") }) + 1
+        var statusLines = 0
+        while statusLines < 6, Date() < deadline {
+            #expect(daemon.notify.wait(for: "STATUS=", timeout: 10, after: stalledAt + statusLines))
+            statusLines = daemon.notify.received().dropFirst(stalledAt).filter { $0.contains("STATUS=") }.count
+        }
+        #expect(statusLines >= 6)
+        #expect(!daemon.notify.received().dropFirst(stalledAt).contains { $0.contains("WATCHDOG=1") })
+    }
+
     @Test func sighupReloadsAGoodFileAndKeepsTheOldOneForABadFile() async throws {
         let pipeline = try TestPipeline()
         defer { pipeline.stop() }
