@@ -73,21 +73,20 @@ public final class StandIn: @unchecked Sendable {
     public func set(node: Int, _ mode: Mode, delay: Double? = nil) async throws {
         var body: SQLValue = ["mode": .text(mode.rawValue)]
         if let delay { body = ["mode": .text(mode.rawValue), "delay": .double(delay)] }
-        let response = try await control.execute(
-            HTTPRequest(
-                method: .POST, url: "\(controlURL)/nodes/\(node)/mode", headers: [("Content-Type", "application/json")],
-                body: .bytes(Array(JSONWriter.string(body).utf8))))
-        guard response.status == 200 else { throw StandInError("control answered \(response.status) to \(mode)") }
+        try await setMode(node: node, body, describing: mode.rawValue)
     }
 
     /// Makes one node answer every request with `status` (502, 504, 509: what a proxy in front of it sends).
     public func set(node: Int, answering status: Int) async throws {
-        let body: SQLValue = ["mode": "status", "status": .int(Int64(status))]
+        try await setMode(node: node, ["mode": "status", "status": .int(Int64(status))], describing: "status \(status)")
+    }
+
+    private func setMode(node: Int, _ body: SQLValue, describing what: String) async throws {
         let response = try await control.execute(
             HTTPRequest(
                 method: .POST, url: "\(controlURL)/nodes/\(node)/mode", headers: [("Content-Type", "application/json")],
                 body: .bytes(Array(JSONWriter.string(body).utf8))))
-        guard response.status == 200 else { throw StandInError("control answered \(response.status) to status \(status)") }
+        guard response.status == 200 else { throw StandInError("control answered \(response.status) to \(what)") }
     }
 
     /// The per-node counters: `counters()[i]["requests"]`.
