@@ -28,7 +28,7 @@ struct RunCommand: ParsableCommand {
             FileHandle.standardError.write(Data(CrateFeedLogging.startupErrorText(error.problems).utf8))
             throw ExitCode(2)
         }
-        CrateFeedLogging.bootstrap(level: logLevel ?? configuration.log.level)
+        CrateFeedLogging.bootstrap(level: logLevel ?? configuration.log.level, mode: configuration.log.output)
         let logger = Logger(label: "cratefeed")
         let daemon: Daemon
         do {

@@ -50,6 +50,7 @@ import Testing
         #expect(configuration.batchesInFlight == 1)
         #expect(configuration.batch.shutdownTimeout == 20)
         #expect(configuration.log.level == .info)
+        #expect(configuration.log.output == .auto)
         #expect(configuration.systemd.statusInterval == 5)
 
         let route = try #require(configuration.routes.first)
@@ -117,6 +118,7 @@ import Testing
 
             [log]
             level = "debug"
+            output = "journal"
 
             [systemd]
             status_interval = "2s"
@@ -201,6 +203,7 @@ import Testing
         #expect(configuration.batchesInFlight == 4)
         #expect(configuration.batch.shutdownTimeout == 5)
         #expect(configuration.log.level == .debug)
+        #expect(configuration.log.output == .journal)
         #expect(configuration.systemd.statusInterval == 2)
 
         let routes = configuration.routes

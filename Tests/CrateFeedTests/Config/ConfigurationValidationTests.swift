@@ -125,6 +125,7 @@ import Testing
         expectProblem(
             "[log]\nlevel = \"verbose\"\n",
             "log.level: \"verbose\" is not one of trace, debug, info, notice, warning, error, critical")
+        expectProblem("[log]\noutput = \"syslog\"\n", "log.output: \"syslog\" is not one of auto, journal, stderr")
     }
 
     @Test func acceptsProtocolFiveAsAnInteger() throws {
