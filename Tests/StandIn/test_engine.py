@@ -1020,6 +1020,8 @@ class SinkTest(EngineCase):
     def sink(self, data: bytes) -> SqlOutcome:
         outcome = self.engine.sink_request(data)
         json.dumps(outcome.body, allow_nan=False)
+        if outcome.encoded is not None:  # what the server sends: the same object as the body
+            self.assertEqual(json.loads(outcome.encoded), outcome.body)
         return outcome
 
     def test_bulk_insert_is_counted_not_stored(self):

@@ -33,6 +33,7 @@ class SqlOutcome(NamedTuple):
     body: dict           # JSON response object, exactly CrateDB's shape
     rows_inserted: int   # rows actually written by this request (for counters)
     bulk: bool           # request used bulk_args
+    encoded: Optional[bytes] = None  # `body` as JSON already, when the engine built it faster than json.dumps
 
 
 class _Request(NamedTuple):
@@ -145,14 +146,20 @@ class Engine:
                 return self.sql_request(body, types, error_trace, default_schema, user)
             per_row = len(parsed.statement.rows)
             rows = request.bulk_args if bulk else [request.args or []]
-            for index, row in enumerate(rows):
-                if len(row) != parsed.param_count:
-                    raise sql_parse(f"Argument row {index} has {len(row)} values but the statement "
-                                    f"has {parsed.param_count} parameter placeholders")
+            expected = parsed.param_count
+            if any(len(row) != expected for row in rows):
+                index, row = next((i, r) for i, r in enumerate(rows) if len(r) != expected)
+                raise sql_parse(f"Argument row {index} has {len(row)} values but the statement "
+                                f"has {expected} parameter placeholders")
             inserted = per_row * len(rows)
             if bulk:
-                body_out = {"cols": [], "duration": _duration_since(start),
-                            "results": [{"rowcount": per_row} for _ in rows]}
+                # The benchmark's hot path: one {"rowcount": n} per row, written by repeating its text rather than
+                # encoding thousands of equal dictionaries (about a fifth of the sink's time per row).
+                duration = _duration_since(start)
+                body_out = {"cols": [], "duration": duration, "results": [{"rowcount": per_row}] * len(rows)}
+                results = ",".join([f'{{"rowcount":{per_row}}}'] * len(rows))
+                encoded = f'{{"cols":[],"duration":{duration!r},"results":[{results}]}}'.encode()
+                return SqlOutcome(200, body_out, inserted, bulk, encoded)
             else:
                 body_out = {"cols": []}
                 if types:

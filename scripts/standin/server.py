@@ -796,6 +796,8 @@ class Connection:
             log.exception("engine failed")
             return Response.error(500, f"{type(exc).__name__}[{exc}]", 5000)
         self.node.count(bulk_requests=int(bool(outcome.bulk)), rows_inserted=int(outcome.rows_inserted))
+        if getattr(outcome, "encoded", None) is not None:
+            return Response(outcome.status, outcome.encoded, (("content-type", "application/json"),))
         try:
             return Response.json(outcome.status, outcome.body)
         except (TypeError, ValueError) as exc:  # a value JSON cannot carry: still answer, as CrateDB would
