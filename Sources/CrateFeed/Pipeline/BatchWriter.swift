@@ -191,21 +191,22 @@ final class BatchWriter: @unchecked Sendable {
         for (row, error) in rejected {
             let routeIndex = Int(batch.rowRoutes[row])
             let route = routeNames.indices.contains(routeIndex) ? routeNames[routeIndex] : nil
+            // The row as it was sent: its id is the first value (a digest of the row when it has none).
+            let text = batch.rowText(row)
+            let fields = (try? JSONParser.parse(text))?.arrayValue ?? []
+            let id = "row-" + (fields.first?.stringValue ?? SHA1.hexDigest(Array(text.utf8)))
             let entry = { (topic: String, receivedAtMicros: Int64, payload: UnsafeRawBufferPointer) in
                 DeadLetter.Entry(
-                    id: "row-" + Self.rowID(batch.rowText(row)), receivedAtMicros: receivedAtMicros, topic: topic,
-                    route: route, targetTable: batch.table, reason: "CrateDB rejected the row: \(error.message)",
-                    errorCode: error.code, payload: payload)
+                    id: id, receivedAtMicros: receivedAtMicros, topic: topic, route: route, targetTable: batch.table,
+                    reason: "CrateDB rejected the row: \(error.message)", errorCode: error.code, payload: payload)
             }
             let topic: String
-            if let message = batch.rowMessages[row].flatMap { readMessage(at: $0) } {
+            if let message = batch.rowMessages[row].flatMap({ readMessage(at: $0) }) {
                 // The message as it arrived, as for every other dead letter.
                 topic = message.topic
                 message.payload.withUnsafeBytes { DeadLetter.write(entry(topic, message.receivedAt, $0), into: letters) }
             } else {
-                // No message behind it (a dead letter itself) or it cannot be read: the row as it was sent.
-                let text = batch.rowText(row)
-                let fields = (try? JSONParser.parse(text))?.arrayValue ?? []
+                // No message behind it (a dead letter itself) or it cannot be read: the row's own text.
                 topic = fields.count > 3 ? fields[3].stringValue ?? "" : ""
                 let receivedAt = (fields.count > 2 ? fields[2].intValue ?? 0 : 0) * 1000
                 Array(text.utf8).withUnsafeBytes { DeadLetter.write(entry(topic, receivedAt, $0), into: letters) }
@@ -229,11 +230,6 @@ final class BatchWriter: @unchecked Sendable {
                 metadata: ["event": "dead_letter_lost", "table": "\(letters.table)"])
         }
         stats.update { $0.deadLetters += Int64(rejected.count) }
-    }
-
-    /// The id CrateDB was given for the row (its first value), or a digest of the row when it has none.
-    private static func rowID(_ text: String) -> String {
-        (try? JSONParser.parse(text))?.arrayValue?.first?.stringValue ?? SHA1.hexDigest(Array(text.utf8))
     }
 
     /// The spooled message at `position`: still in the spool, since the batch naming it is not confirmed.

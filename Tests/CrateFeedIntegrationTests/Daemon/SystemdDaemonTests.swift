@@ -17,12 +17,9 @@ import Testing
     @Test func watchdogPingsAtHalfTheIntervalWhileThePipelineRuns() async throws {
         let pipeline = try TestPipeline()
         defer { pipeline.stop() }
-        let directory = pipeline.directory + "/watchdog"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let daemon = try DaemonProcess(
-            config: pipeline.config(routes: Self.route(pipeline.table("wd"))), directory: directory,
+        let daemon = try pipeline.startDaemon(
+            pipeline.config(routes: Self.route(pipeline.table("wd"))), name: "watchdog",
             environment: ["WATCHDOG_USEC": "1000000"])
-        defer { daemon.stop() }
         // A watchdog of 1 s means a ping every 0.5 s: at least three in two seconds, and STATUS lines besides.
         let start = daemon.notify.received().count
         let deadline = Date().addingTimeInterval(20)
@@ -39,15 +36,10 @@ import Testing
     @Test func aHungWriterStopsTheWatchdogPings() async throws {
         let pipeline = try TestPipeline()
         defer { pipeline.stop() }
-        let directory = pipeline.directory + "/hung"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let daemon = try DaemonProcess(
-            config: pipeline.config(routes: Self.route(pipeline.table("hung"))), directory: directory,
+        let daemon = try pipeline.startDaemon(
+            pipeline.config(routes: Self.route(pipeline.table("hung"))), name: "hung",
             environment: ["WATCHDOG_USEC": "2000000", "CRATEFEED_TEST_HANG_WRITER": "1"])
-        defer {
-            daemon.signal(SIGKILL)
-            daemon.stop()
-        }
+        defer { daemon.signal(SIGKILL) }  // a hung writer cannot drain; pipeline.stop() then reaps it
         #expect(daemon.notify.wait(for: "WATCHDOG=1", timeout: 10), "pings while nothing is stuck")
 
         try pipeline.broker.publish(topic: "sensors/dev1/env", lines: [#"{"n": 1}"#])

@@ -83,10 +83,12 @@ final class TestPipeline: @unchecked Sendable {
     }
 
     @discardableResult
-    func startDaemon(_ config: String, name: String = "daemon", waitReady: Bool = true) throws -> DaemonProcess {
+    func startDaemon(
+        _ config: String, name: String = "daemon", environment: [String: String] = [:], waitReady: Bool = true
+    ) throws -> DaemonProcess {
         let dir = directory + "/\(name)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let daemon = try DaemonProcess(config: config, directory: dir, waitReady: waitReady)
+        let daemon = try DaemonProcess(config: config, directory: dir, environment: environment, waitReady: waitReady)
         daemons.append(daemon)
         return daemon
     }
