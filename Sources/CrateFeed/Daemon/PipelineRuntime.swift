@@ -17,7 +17,7 @@ final class PipelineRuntime: @unchecked Sendable {
         let writer = BatchWriter(
             connection: connection, tables: tables, statements: plan.statements, deadLetterSlot: plan.deadLetterSlot,
             routeNames: plan.routes.map(\.name), tracker: tracker, spool: spool, stats: stats, logger: logger,
-            mustGiveUp: { giveUp.withLock { $0 } })
+            retryInterval: configuration.cratedb.retryInterval, mustGiveUp: { giveUp.withLock { $0 } })
         for index in 0..<max(1, laneCount) {
             var lane: Lane!
             lane = Lane(index: index) { [unowned writer] batch in writer.write(batch, lane: lane) }

@@ -27,12 +27,18 @@ final class BatchWriter: @unchecked Sendable {
     private let logger: Logger
     /// True once the pipeline is past its drain deadline: retries give up and the spool keeps the batch.
     private let mustGiveUp: () -> Bool
+    /// The longest wait between retries: 5 s, or the pool's retry interval when that is shorter, so that the
+    /// end of an outage of every node is noticed within that time.
+    private let maxRetryDelay: Double
+    /// Attempts of any lane that reached CrateDB, so that lanes waiting out a backoff see it is back.
+    private let progress = WriteProgress()
 
     init(
         connection: Connection, tables: TableManager, statements: [Statement], deadLetterSlot: Int,
         routeNames: [String], tracker: ReleaseTracker, spool: Spool, stats: PipelineStats, logger: Logger,
-        mustGiveUp: @escaping () -> Bool
+        retryInterval: Double = 30, mustGiveUp: @escaping () -> Bool
     ) {
+        self.maxRetryDelay = max(0.2, min(5, retryInterval))
         self.connection = connection
         self.tables = tables
         self.statements = statements
@@ -253,25 +259,24 @@ final class BatchWriter: @unchecked Sendable {
     /// Runs `attempt` until it succeeds or fails with a data error (or one `isFinal` names), backing off on
     /// availability errors.
     private func retrying(what: String, lane: Lane, isFinal: (Error) -> Bool = { _ in false }, _ attempt: () throws -> Void) throws {
-        var delay = 0.2
+        var backoff = RetryBackoff(maxDelay: maxRetryDelay)
         while true {
+            let writesBefore = progress.writesThrough
             do {
                 try attempt()
+                progress.recordWriteThrough()
                 return
             } catch let error as CrateDBError where error.serverError.map(Self.isDataError) == true || isFinal(error) {
                 throw error
             } catch {
                 logger.warning(
-                    "cannot write \(what), retrying in \(String(format: "%.1f", delay)) s: \(error)",
+                    "cannot write \(what), retrying in \(String(format: "%.1f", backoff.delay)) s: \(error)",
                     metadata: ["event": "write_retry", "ratelimit_key": "write_retry"])
             }
-            let until = MonotonicClock.now() + delay
-            while MonotonicClock.now() < until {
-                if mustGiveUp() { throw GaveUp() }
-                lane.beat()
-                usleep(50_000)
+            if backoff.wait(progress: progress, writesBefore: writesBefore, beat: lane.beat, mustGiveUp: mustGiveUp)
+                == .mustGiveUp {
+                throw GaveUp()
             }
-            delay = min(delay * 2, 5)
         }
     }
 }
