@@ -57,11 +57,16 @@ public final class MQTTClient: @unchecked Sendable {
     /// True while the loop reads packet by packet and decides itself when acknowledgements go out; outside,
     /// in `mosquitto_loop`, libmosquitto may write them right after a read, so each message ends its own burst.
     private var draining = false
+    /// Messages handed to `deliver`, so the loop can tell whether a read completed one.
+    private var delivered = 0
 
     private enum Phase { case idle, running, stopped }
 
     /// How often the loop wakes with no traffic, and so how soon it notices pause() or stop().
     private static let loopTimeoutMilliseconds: Int32 = 250
+    /// The pause after a round that emptied the socket (`coalesceReads`). Short next to any batch delay, and
+    /// short enough that a broker's in-flight window of 20 QoS 1 messages still allows about 100,000/s.
+    private static let coalescingMicroseconds: UInt32 = 200
     /// Packets read straight from the socket per loop round (mosquitto_loop reads one at QoS 0, after a select).
     private static let drainLimit = 64
     /// Messages read before their acknowledgements go out (sooner when the socket is drained). Small next to
@@ -159,8 +164,8 @@ public final class MQTTClient: @unchecked Sendable {
             if linkOpen {
                 if pauseRequested.load(ordering: .acquiring) {
                     disconnect(report: pauseReport)
-                } else {
-                    serviceConnection()
+                } else if serviceConnection() {
+                    coalesceReads()
                 }
             } else if pauseRequested.load(ordering: .acquiring) {
                 waitForCommand(after: seen, until: now + 1)
@@ -199,32 +204,54 @@ public final class MQTTClient: @unchecked Sendable {
 
     /// One round: libmosquitto's loop (select, read, write, keepalive), then whatever the socket already holds.
     /// The delegate finishes a burst before any write, and at the end of the round whatever happened.
-    private func serviceConnection() {
+    /// Returns true when the round read messages and then found the socket empty.
+    private func serviceConnection() -> Bool {
         defer { finishBurst() }
         let pointer = handle.pointer
+        let deliveredAtStart = delivered
         var code = mosquitto_loop(pointer, Self.loopTimeoutMilliseconds, 1)
-        guard code == MOSQ_ERR_SUCCESS.rawValue, handle.isSocketOpen else { return connectionEnded(code) }
+        guard code == MOSQ_ERR_SUCCESS.rawValue, handle.isSocketOpen else {
+            connectionEnded(code)
+            return false
+        }
         draining = true
         defer { draining = false }
         var unacknowledged = 0
+        var drained = false
         for _ in 0..<Self.drainLimit {
             if pauseRequested.load(ordering: .relaxed) || stopRequested.load(ordering: .relaxed) { break }
             errno = 0
+            let deliveredBefore = delivered
             code = mosquitto_loop_read(pointer, 1)
-            guard code == MOSQ_ERR_SUCCESS.rawValue, handle.isSocketOpen else { return connectionEnded(code) }
-            let drained = (errno == EAGAIN || errno == EWOULDBLOCK) && !hasUnreadData()
+            guard code == MOSQ_ERR_SUCCESS.rawValue, handle.isSocketOpen else {
+                connectionEnded(code)
+                return false
+            }
+            // EAGAIN from a read that completed no message: the socket is empty (or holds part of a packet).
+            // After a message it may instead come from libmosquitto's wake-up pipe being full as it queued the
+            // acknowledgement, so then the next read decides: one read instead of a poll per message.
+            drained = delivered == deliveredBefore && (errno == EAGAIN || errno == EWOULDBLOCK)
             // Acknowledge a few messages at a time, so the broker's in-flight window refills while the next
             // ones are read (all at the end of the round would stall it every round).
             if mosquitto_want_write(pointer) {
                 unacknowledged += 1
                 if drained || unacknowledged >= Self.acknowledgementGroup {
                     unacknowledged = 0
-                    guard writeQueue() else { return }
+                    guard writeQueue() else { return false }
                 }
             }
             if drained { break }
         }
-        if mosquitto_want_write(pointer) { _ = writeQueue() }
+        if mosquitto_want_write(pointer) { guard writeQueue() else { return false } }
+        return drained && delivered != deliveredAtStart
+    }
+
+    /// After a round that emptied the socket, a short pause before waiting on it again, so that the messages
+    /// arriving meanwhile are read, spooled and acknowledged together: when they come one at a time (QoS 1
+    /// throttled by the publisher, or a steady trickle) each would otherwise cost its own wake-up, select and
+    /// spool write. The acknowledgements have gone out, so the broker keeps sending during the pause.
+    private func coalesceReads() {
+        usleep(Self.coalescingMicroseconds)
     }
 
     /// Ends the burst, then writes what libmosquitto queued (acknowledgements). False when the connection ended.
@@ -241,13 +268,6 @@ public final class MQTTClient: @unchecked Sendable {
     private func finishBurst() {
         guard !abandoned.load(ordering: .relaxed), let delegate else { return }
         delegate.mqttClientFinishedBurst(self)
-    }
-
-    /// Whether the socket holds more to read. EAGAIN after a read usually says it is empty, but libmosquitto
-    /// also leaves EAGAIN behind when its internal wake-up pipe is full as it queues an acknowledgement.
-    private func hasUnreadData() -> Bool {
-        var socket = pollfd(fd: mosquitto_socket(handle.pointer), events: Int16(POLLIN), revents: 0)
-        return poll(&socket, 1, 0) > 0 && socket.revents & Int16(POLLIN) != 0
     }
 
     private func connectionEnded(_ code: Int32) {
@@ -391,6 +411,7 @@ public final class MQTTClient: @unchecked Sendable {
 
     @inline(__always)
     func deliver(_ message: UnsafePointer<mosquitto_message>, properties: OpaquePointer?) {
+        delivered &+= 1
         guard !abandoned.load(ordering: .relaxed), let delegate else { return }
         delegate.mqttClient(self, didReceive: MQTTMessage(message, properties: properties))
         if !draining { delegate.mqttClientFinishedBurst(self) }
