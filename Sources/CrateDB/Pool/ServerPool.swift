@@ -31,7 +31,7 @@ final class ServerPool: Sendable {
     private let state: Locked<State>
     private let now: @Sendable () -> Double
 
-    init(servers: [String], retryInterval: Double, now: @escaping @Sendable () -> Double = ServerPool.monotonicSeconds) {
+    init(servers: [String], retryInterval: Double, now: @escaping @Sendable () -> Double = { ServerPool.monotonicSeconds() }) {
         self.servers = servers
         self.retryInterval = retryInterval
         self.now = now

@@ -58,6 +58,7 @@ final class CurlEventLoop: @unchecked Sendable {
         // thread, which cleans up the multi handle before exiting.
         let started = pthread_create(&thread, nil, { argument in
             let loop = Unmanaged<CurlEventLoop>.fromOpaque(argument!).takeRetainedValue()
+            ThreadName.set("crate-http")
             loop.run()
             return nil
         }, Unmanaged.passRetained(self).toOpaque())

@@ -1,4 +1,5 @@
 import CMosquitto
+import CrateDB
 import Foundation
 import Synchronization
 
@@ -95,8 +96,10 @@ public final class MQTTClient: @unchecked Sendable {
         // self until it ends, and the handle is destroyed in deinit, after it.
         mosquitto_user_data_set(handle.pointer, Unmanaged.passUnretained(self).toOpaque())
         installCallbacks()
-        let thread = Thread { [self] in runLoop() }  // strong: keeps the client alive while its loop runs
-        thread.name = "mqtt-loop"
+        let thread = Thread { [self] in  // strong: keeps the client alive while its loop runs
+            ThreadName.set("mqtt-loop")
+            runLoop()
+        }
         thread.start()
     }
 

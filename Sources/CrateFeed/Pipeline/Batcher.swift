@@ -71,10 +71,10 @@ final class Batcher: @unchecked Sendable {
 
     func start() {
         let thread = Thread { [self] in
+            ThreadName.set("batcher")
             run()
             finished.signal()
         }
-        thread.name = "cratefeed-batcher"
         self.thread = thread
         thread.start()
     }

@@ -24,8 +24,10 @@ final class Lane: @unchecked Sendable {
     }
 
     func start() {
-        let thread = Thread { [self] in run() }
-        thread.name = "cratefeed-lane-\(index)"
+        let thread = Thread { [self] in
+            ThreadName.set("lane-\(index)")
+            run()
+        }
         self.thread = thread
         thread.start()
     }

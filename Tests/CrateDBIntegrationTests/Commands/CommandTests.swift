@@ -184,13 +184,17 @@ import Testing
         guard let user = cluster.username else { return [] }
         guard let password = cluster.password else { return ["--user", user] }
         let file = NSTemporaryDirectory() + "cratefeed-test-password-\(UUID().uuidString.prefix(8))"
-        FileManager.default.createFile(atPath: file, contents: Data(password.utf8), attributes: [.posixPermissions: 0o600])
+        let created = FileManager.default.createFile(
+            atPath: file, contents: Data(password.utf8), attributes: [.posixPermissions: 0o600])
+        precondition(created, "cannot create \(file)")
         return ["--user", user, "--password-file", file]
     }
 
     /// Writes a file of varied bytes a megabyte at a time.
     private func writePatternFile(_ path: String, megabytes: Int) throws {
-        FileManager.default.createFile(atPath: path, contents: nil)
+        guard FileManager.default.createFile(atPath: path, contents: nil) else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
+        }
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
         defer { try? handle.close() }
         var block = [UInt8](repeating: 0, count: 1 << 20)
