@@ -19,7 +19,8 @@ final class MessageIntake: MQTTClientDelegate, @unchecked Sendable {
     private let paused = Locked(false)
     /// Touched only on the MQTT client's network thread.
     private var burst = SpoolAppendBuffer()
-    private var burstFirstTopic = ""
+    /// The first topic of the burst, for an error line; bytes in a reused array, so a burst allocates nothing.
+    private var burstFirstTopic: [UInt8] = []
 
     init(spool: Spool, stats: PipelineStats, logger: Logger) {
         self.spool = spool
@@ -36,7 +37,10 @@ final class MessageIntake: MQTTClientDelegate, @unchecked Sendable {
         }
         do {
             if burst.accepts(topicLength: message.topic.count, payloadLength: message.payload.count) {
-                if burst.isEmpty { burstFirstTopic = String(decoding: message.topic, as: UTF8.self) }  // for an error line
+                if burst.isEmpty {
+                    burstFirstTopic.removeAll(keepingCapacity: true)
+                    burstFirstTopic.append(contentsOf: message.topic)
+                }
                 try burst.add(topic: message.topic, payload: message.payload, receivedAt: receivedAt, qos: UInt8(message.qos))
                 return
             }
@@ -55,7 +59,7 @@ final class MessageIntake: MQTTClientDelegate, @unchecked Sendable {
         do {
             try spool.append(&burst)
         } catch {
-            cannotKeep(count, firstTopic: burstFirstTopic, error: error, client: client)
+            cannotKeep(count, firstTopic: String(decoding: burstFirstTopic, as: UTF8.self), error: error, client: client)
             return
         }
         spooled(count, client: client)
