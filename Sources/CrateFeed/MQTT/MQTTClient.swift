@@ -68,6 +68,7 @@ public final class MQTTClient: @unchecked Sendable {
     /// The pause after a round that emptied the socket (`coalesceReads`). Short next to any batch delay, and
     /// short enough that a broker's in-flight window of 20 QoS 1 messages still allows about 100,000/s.
     private static let coalescingMicroseconds: UInt32 = 200
+    private static let coalescingPause = Double(coalescingMicroseconds) / 1e6
     /// Packets read straight from the socket per loop round (mosquitto_loop reads one at QoS 0, after a select).
     private static let drainLimit = 64
     /// Messages read before their acknowledgements go out (sooner when the socket is drained). Small next to
@@ -207,12 +208,15 @@ public final class MQTTClient: @unchecked Sendable {
 
     /// One round: libmosquitto's loop (select, read, write, keepalive), then whatever the socket already holds.
     /// The delegate finishes a burst before any write, and at the end of the round whatever happened.
-    /// Returns true when the round read messages and then found the socket empty.
+    /// Returns true when messages arrive faster than one per coalescing pause: the round found some without
+    /// waiting longer than that pause, read them, and then found the socket empty.
     private func serviceConnection() -> Bool {
         defer { finishBurst() }
         let pointer = handle.pointer
         let deliveredAtStart = delivered
+        let waitStart = MonotonicClock.now()
         var code = mosquitto_loop(pointer, Self.loopTimeoutMilliseconds, 1)
+        let waited = MonotonicClock.now() - waitStart
         guard code == MOSQ_ERR_SUCCESS.rawValue, handle.isSocketOpen else {
             connectionEnded(code)
             return false
@@ -246,13 +250,14 @@ public final class MQTTClient: @unchecked Sendable {
             if drained { break }
         }
         if mosquitto_want_write(pointer) { guard writeQueue() else { return false } }
-        return drained && delivered != deliveredAtStart
+        return drained && delivered != deliveredAtStart && waited < Self.coalescingPause
     }
 
-    /// After a round that emptied the socket, a short pause before waiting on it again, so that the messages
-    /// arriving meanwhile are read, spooled and acknowledged together: when they come one at a time (QoS 1
-    /// throttled by the publisher, or a steady trickle) each would otherwise cost its own wake-up, select and
-    /// spool write. The acknowledgements have gone out, so the broker keeps sending during the pause.
+    /// After a round that emptied the socket while messages keep coming, a short pause before waiting on it
+    /// again, so that the messages arriving meanwhile are read, spooled and acknowledged together: when they
+    /// come one at a time (QoS 1 throttled by the publisher) each would otherwise cost its own wake-up, select and
+    /// spool write. The acknowledgements have gone out, so the broker keeps sending during the pause. Messages
+    /// that come in bursts with gaps longer than the pause get none: it would only add a wake-up.
     private func coalesceReads() {
         usleep(Self.coalescingMicroseconds)
     }
