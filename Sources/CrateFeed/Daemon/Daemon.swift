@@ -157,10 +157,12 @@ public final class Daemon: @unchecked Sendable {
         } else {
             mqttState = .reconnecting
         }
-        return HealthSnapshot(
+        var snapshot = HealthSnapshot(
             readingsReceived: UInt64(max(0, counters.messagesSpooled)), backlogRecords: backlog.records,
             spoolBytes: spool.sizeOnDisk, crateDBNodesUp: servers.filter(\.isActive).count,
             crateDBNodesTotal: servers.count, mqtt: mqttState, deadLetters: Int(counters.deadLetters), draining: false)
+        snapshot.latency = counters.latency
+        return snapshot
     }
 
     // MARK: Reload and stop

@@ -35,6 +35,7 @@ public final class HealthReporter: @unchecked Sendable {
     // Health thread only (or the test driving `tick`).
     private var nextStatus = -Double.infinity
     private var lastCount: (time: Double, readings: UInt64)?
+    private var lastLatency = LatencyHistogram()
 
     /// - Parameters:
     ///   - notifier: where STATUS= and WATCHDOG=1 go; its `watchdogInterval` (from WATCHDOG_USEC) turns the
@@ -117,7 +118,9 @@ public final class HealthReporter: @unchecked Sendable {
         if now >= nextStatus {
             let current = snapshot()
             let rate = readingsPerSecond(now: now, received: current.readingsReceived)
-            sendStatus(StatusLine.format(current, readingsPerSecond: rate))
+            let interval = current.latency.subtracting(lastLatency)
+            lastLatency = current.latency
+            sendStatus(StatusLine.format(current, readingsPerSecond: rate, latencyP99: interval.percentile(0.99)))
             nextStatus = now + statusInterval
         }
         return min(nextPing, nextStatus)

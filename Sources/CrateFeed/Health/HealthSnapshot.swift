@@ -25,6 +25,9 @@ public struct HealthSnapshot: Sendable, Equatable {
     public var deadLetters: Int
     /// True once SIGTERM has started the drain.
     public var draining: Bool
+    /// Receipt to CrateDB's confirmation of every stored reading since start; the reporter shows the p99 of each
+    /// status interval.
+    var latency = LatencyHistogram()
 
     /// Nothing yet: connecting, no nodes, no readings.
     public static let empty = HealthSnapshot()

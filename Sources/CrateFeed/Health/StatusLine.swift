@@ -1,12 +1,15 @@
 import Foundation
 
 /// The STATUS= line `systemctl status cratefeed` shows, e.g.
-/// `1,204 readings/s · backlog 0 · CrateDB 3/3 nodes · MQTT connected · 0 dead letters`.
+/// `1,204 readings/s · p99 118 ms to CrateDB · backlog 0 · CrateDB 3/3 nodes · MQTT connected · 0 dead letters`.
 enum StatusLine {
-    static func format(_ snapshot: HealthSnapshot, readingsPerSecond: Double) -> String {
+    /// - Parameter latencyP99: receipt to CrateDB's confirmation, p99 of the readings stored since the previous
+    ///   status (milliseconds); nil when none were, and the part is left out.
+    static func format(_ snapshot: HealthSnapshot, readingsPerSecond: Double, latencyP99: Int64? = nil) -> String {
         var parts: [String] = []
         if snapshot.draining { parts.append("draining") }
         parts.append("\(rate(readingsPerSecond)) readings/s")
+        if let latencyP99 { parts.append("p99 \(duration(milliseconds: latencyP99)) to CrateDB") }
         if snapshot.backlogRecords > 0 {
             parts.append("backlog \(grouped(snapshot.backlogRecords)) (\(bytes(snapshot.spoolBytes)))")
         } else {
@@ -21,6 +24,11 @@ enum StatusLine {
         }
         parts.append(snapshot.deadLetters == 1 ? "1 dead letter" : "\(grouped(snapshot.deadLetters)) dead letters")
         return parts.joined(separator: " · ")
+    }
+
+    /// "118 ms" below 10 s, then "12.3 s": a backlog's latency reads as seconds.
+    static func duration(milliseconds: Int64) -> String {
+        milliseconds < 10_000 ? "\(milliseconds) ms" : String(format: "%.1f s", Double(milliseconds) / 1000)
     }
 
     /// Whole readings with separators; one decimal below 10, where whole numbers would hide a trickle.

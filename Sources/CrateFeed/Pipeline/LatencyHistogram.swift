@@ -11,6 +11,15 @@ struct LatencyHistogram: Sendable, Equatable {
         total += 1
     }
 
+    /// What was recorded after `earlier` (an older copy of this histogram): the durations of one interval.
+    func subtracting(_ earlier: LatencyHistogram) -> LatencyHistogram {
+        guard earlier.total > 0, earlier.total <= total else { return self }
+        var interval = self
+        for index in counts.indices { interval.counts[index] -= earlier.counts[index] }
+        interval.total -= earlier.total
+        return interval
+    }
+
     /// The smallest bucket bound that at least `fraction` of the recorded durations do not exceed (the
     /// bucket's upper end, so it errs high by at most one bucket); nil when nothing was recorded.
     func percentile(_ fraction: Double) -> Int64? {

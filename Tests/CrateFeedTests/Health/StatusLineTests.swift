@@ -8,6 +8,14 @@ import Testing
             == "1,204 readings/s · backlog 0 · CrateDB 3/3 nodes · MQTT connected · 0 dead letters")
     }
 
+    @Test func latencyFollowsTheRateInMillisecondsThenSeconds() {
+        let snapshot = HealthSnapshot(crateDBNodesUp: 3, crateDBNodesTotal: 3, mqtt: .connected)
+        #expect(StatusLine.format(snapshot, readingsPerSecond: 1204.4, latencyP99: 118)
+            == "1,204 readings/s · p99 118 ms to CrateDB · backlog 0 · CrateDB 3/3 nodes · MQTT connected · 0 dead letters")
+        #expect(StatusLine.duration(milliseconds: 9_999) == "9999 ms")
+        #expect(StatusLine.duration(milliseconds: 12_345) == "12.3 s")
+    }
+
     @Test func backlogShowsRecordsAndSpoolSize() {
         let snapshot = HealthSnapshot(
             backlogRecords: 1_234_567, spoolBytes: 13_107_200, crateDBNodesUp: 0, crateDBNodesTotal: 3,

@@ -2,6 +2,18 @@ import Testing
 @testable import CrateFeed
 
 @Suite struct LatencyHistogramTests {
+    @Test func subtractingAnEarlierCopyLeavesTheInterval() {
+        var histogram = LatencyHistogram()
+        for _ in 0..<50 { histogram.record(milliseconds: 5_000) }
+        let earlier = histogram
+        for _ in 0..<10 { histogram.record(milliseconds: 7) }
+        let interval = histogram.subtracting(earlier)
+        #expect(interval.total == 10)
+        #expect(interval.percentile(1) == 7)
+        #expect(histogram.subtracting(histogram).percentile(0.99) == nil)
+        #expect(histogram.subtracting(LatencyHistogram()) == histogram)
+    }
+
     @Test func emptyHasNoPercentiles() {
         #expect(LatencyHistogram().percentile(0.5) == nil)
     }
