@@ -1,10 +1,15 @@
 import Foundation
 
-/// Names the calling thread, so that `top -H`, `ps -L` and perf show what each of a process's threads is
-/// (Linux keeps 15 bytes). Set from inside the thread: on Linux, Foundation applies `Thread.name` to the OS
-/// thread only for a thread already running.
+/// Names the calling thread, so that `top -H`, `ps -L` and perf show what each of a process's threads is.
+/// Linux keeps 15 bytes of a name and refuses a longer one outright (the thread keeps its creator's name), so
+/// the name is cut to fit.
 public enum ThreadName {
     public static func set(_ name: String) {
-        Thread.current.name = String(decoding: name.utf8.prefix(15), as: UTF8.self)
+        var fitting = ""
+        for character in name {
+            guard fitting.utf8.count + character.utf8.count <= 15 else { break }
+            fitting.append(character)
+        }
+        Thread.current.name = fitting
     }
 }

@@ -66,6 +66,9 @@ final class MosquittoHandle {
         lastLoggedProblem = String(cString: text)
     }
 
+    /// See `configure()`: far above any broker's usual in-flight window, and a bound on what libmosquitto holds.
+    static let receiveMaximum: Int32 = 1000
+
     private func configure() throws {
         // "Threaded" here means only that libmosquitto queues outgoing packets instead of writing each at once;
         // one thread still makes every call, and its loop writes the queue when it chooses:
@@ -85,6 +88,15 @@ final class MosquittoHandle {
         }
         if settings.useTLS { try configureTLS() }
 
+        if settings.protocolVersion == .v5 {
+            // The QoS 1/2 messages the broker may have in flight to us: announced in CONNECT, and libmosquitto
+            // drops the connection with a protocol error when the broker sends more. mosquitto 2.0.11 (Debian 12's)
+            // miscounts QoS 2 and does send more than the default of 20, so a fast QoS 2 stream never got through.
+            // The broker's own max_inflight_messages (20 unless configured) still limits what it really sends.
+            try MQTTError.check(
+                mosquitto_int_option(pointer, MOSQ_OPT_RECEIVE_MAXIMUM, Self.receiveMaximum),
+                "cannot set the MQTT 5 receive maximum")
+        }
         if settings.protocolVersion == .v5 && settings.isPersistent {
             try MQTTError.check(
                 mosquitto_property_add_int32(

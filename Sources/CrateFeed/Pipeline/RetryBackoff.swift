@@ -12,11 +12,15 @@ final class WriteProgress: Sendable {
 }
 
 /// The waits between one write's retries while CrateDB is unavailable: 0.2 s, doubling up to `maxDelay`.
+///
+/// Another lane's success cuts a wait short once per write: if the retry right after fails too, this lane's
+/// trouble is its own (a table other writes do not touch, say), and it waits out its backoff from then on rather
+/// than retry every time the other lanes get through.
 struct RetryBackoff {
     enum Outcome: Equatable {
         /// The whole delay passed.
         case elapsed
-        /// Another lane's write got through meanwhile; the next delay starts again from the shortest.
+        /// Another lane's write got through meanwhile.
         case othersGotThrough
         /// The pipeline is past its drain deadline.
         case mustGiveUp
@@ -25,6 +29,7 @@ struct RetryBackoff {
     static let firstDelay = 0.2
     let maxDelay: Double
     private(set) var delay = RetryBackoff.firstDelay
+    private var mayEndEarly = true
 
     init(maxDelay: Double) {
         self.maxDelay = max(Self.firstDelay, maxDelay)
@@ -36,7 +41,8 @@ struct RetryBackoff {
     }
 
     /// Waits the current delay, calling `beat` about every 50 ms so that the watchdog sees the lane alive, and
-    /// returns early when `progress` counts a write after `writesBefore` or `mustGiveUp()` turns true.
+    /// returns early when `mustGiveUp()` turns true or, the first time, when `progress` counts a write after
+    /// `writesBefore`.
     mutating func wait(
         progress: WriteProgress, writesBefore: Int, beat: () -> Void, mustGiveUp: () -> Bool
     ) -> Outcome {
@@ -45,8 +51,8 @@ struct RetryBackoff {
         while MonotonicClock.now() < until {
             if mustGiveUp() { return .mustGiveUp }
             beat()
-            if progress.writesThrough != writesBefore {
-                delay = Self.firstDelay
+            if mayEndEarly && progress.writesThrough != writesBefore {
+                mayEndEarly = false
                 return .othersGotThrough
             }
             usleep(50_000)

@@ -24,7 +24,7 @@ struct RetryBackoffTests {
 
     // Without the wake-up, a lane far into its backoff sits out its whole delay (20 s here) after another lane
     // found CrateDB back, and the wait ends `.elapsed`: the outcome, not a time, is what the test checks.
-    @Test("another lane's write getting through ends the wait and restarts the delays")
+    @Test("another lane's write getting through ends the wait")
     func wokenByAnotherLane() {
         let progress = WriteProgress()
         var backoff = RetryBackoff(maxDelay: 20)
@@ -35,7 +35,18 @@ struct RetryBackoffTests {
         other.start()
         let outcome = backoff.wait(progress: progress, writesBefore: writesBefore, beat: {}, mustGiveUp: { false })
         #expect(outcome == .othersGotThrough)
-        #expect(backoff.delay == RetryBackoff.firstDelay)
+    }
+
+    // A lane whose own writes keep failing while others succeed (a table only it writes) must not retry each
+    // time they do: after one early end, its waits run their course.
+    @Test("only the first wait of a write ends early")
+    func onlyOnceEarly() {
+        let progress = WriteProgress()
+        var backoff = RetryBackoff(maxDelay: 0.2)
+        progress.recordWriteThrough()
+        #expect(backoff.wait(progress: progress, writesBefore: 0, beat: {}, mustGiveUp: { false }) == .othersGotThrough)
+        progress.recordWriteThrough()
+        #expect(backoff.wait(progress: progress, writesBefore: 1, beat: {}, mustGiveUp: { false }) == .elapsed)
     }
 
     @Test("a write that got through before the wait began ends it at once")
