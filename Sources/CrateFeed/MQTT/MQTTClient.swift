@@ -266,6 +266,7 @@ public final class MQTTClient: @unchecked Sendable {
         usleep(Self.coalescingMicroseconds)
     }
 
+    /// Whether the socket holds bytes to read now (poll(2) with no wait).
     private func hasUnreadData() -> Bool {
         var socket = pollfd(fd: mosquitto_socket(handle.pointer), events: Int16(POLLIN), revents: 0)
         return poll(&socket, 1, 0) > 0 && socket.revents & Int16(POLLIN) != 0
