@@ -36,9 +36,9 @@ final class BatchWriter: @unchecked Sendable {
     init(
         connection: Connection, tables: TableManager, statements: [Statement], deadLetterSlot: Int,
         routeNames: [String], tracker: ReleaseTracker, spool: Spool, stats: PipelineStats, logger: Logger,
-        retryInterval: Double = 30, mustGiveUp: @escaping () -> Bool
+        retryInterval: Double, mustGiveUp: @escaping () -> Bool
     ) {
-        self.maxRetryDelay = max(0.2, min(5, retryInterval))
+        self.maxRetryDelay = min(5, retryInterval)  // RetryBackoff raises it to its first delay if shorter
         self.connection = connection
         self.tables = tables
         self.statements = statements
