@@ -21,6 +21,8 @@ public struct ServerError: Error, Sendable, Equatable, CustomStringConvertible {
 
     public var isDuplicateKey: Bool { code == 4091 }
     public var isUnknownRelation: Bool { code == 4041 }
+    /// Also a dynamic object's key that no row has had yet.
+    public var isUnknownColumn: Bool { code == 4043 }
     public var isRelationExists: Bool { code == 4093 }
     public var isAuthenticationFailure: Bool { status == 401 }
 

@@ -75,6 +75,9 @@ public final class MQTTClient: @unchecked Sendable {
     /// Messages read before their acknowledgements go out (sooner when the socket is drained). Small next to
     /// the broker's in-flight window (mosquitto: 20), so it keeps sending, yet one spool write serves several.
     private static let acknowledgementGroup = 8
+    /// How long a disconnect waits for the broker to close its side (`LingeringSocket`); a mosquitto that reads
+    /// the DISCONNECT closes within milliseconds, even while it is sending a backlog.
+    private static let lingerSeconds = 2.0
     /// A TCP connect to an unreachable host blocks for up to the kernel's SYN retries (~127 s): longer than
     /// any watchdog limit, yet not a hang. The heartbeat is set that far ahead before each attempt.
     private static let connectAllowance = 135.0
@@ -317,10 +320,11 @@ public final class MQTTClient: @unchecked Sendable {
         report(disconnect: "\(what); reconnecting in \(String(format: "%.1f", delay)) s")
     }
 
-    /// Sends DISCONNECT and closes without reading further: messages not read yet stay unacknowledged at the
-    /// broker and come back with the session.
+    /// Sends DISCONNECT after the acknowledgements still queued and closes without delivering anything more:
+    /// messages not read yet stay unacknowledged at the broker and come back with the session.
     private func disconnect(report reason: String?) {
         let pointer = handle.pointer
+        let lingering = LingeringSocket(duplicating: mosquitto_socket(pointer))
         mosquitto_disconnect(pointer)  // reason 0, normal: an MQTT 5 session keeps its expiry interval
         for _ in 0..<20 where handle.isSocketOpen {
             mosquitto_loop_write(pointer, 1)  // writing DISCONNECT makes libmosquitto close the socket
@@ -330,6 +334,7 @@ public final class MQTTClient: @unchecked Sendable {
             }
         }
         // If it is still open (a TLS handshake that never finished), the next connect closes it.
+        lingering?.finish(timeout: Self.lingerSeconds)
         linkOpen = false
         connected.store(false, ordering: .releasing)
         if let reason { report(disconnect: reason) }

@@ -143,6 +143,37 @@ import Testing
         #expect(delegate.snapshot.messages.suffix(20).map(\.text) == (1...20).map { "while-paused-\($0)" })
     }
 
+    /// A pause while the broker is still sending (a session's backlog) keeps the acknowledgements written
+    /// just before it. Closing a socket that has unread data resets the connection, and the broker drops what
+    /// it has not read yet: every resume then brought back the same messages and a backlog never moved.
+    @Test func aPauseDuringABacklogKeepsTheAcknowledgementsBeforeIt() throws {
+        let broker = try BrokerProcess()
+        defer { broker.remove() }
+        let settings = MQTTTesting.settings(broker)
+        let (first, _) = try MQTTTesting.startClient(settings)  // opens the persistent session
+        first.stop()
+        // Far more than the socket buffers hold, so the broker has data on the way when the client pauses.
+        let total = 3000
+        let padding = String(repeating: "x", count: 400)
+        try MQTTTesting.publish(broker, topic: "t/b", (1...total).map { "\($0) \(padding)" })
+
+        let client = try MQTTClient(settings: settings, stateDirectory: nil)
+        let delegate = RecordingDelegate()
+        delegate.onMessage = { client, count in
+            if count == 100 { client.pause() }
+        }
+        client.delegate = delegate
+        try client.start()
+        defer { client.stop() }
+        #expect(delegate.wait { $0.disconnects.contains { $0.hasPrefix("paused:") } })
+        let beforePause = Set(delegate.snapshot.messages.map(\.text))  // 100, or a few more read in the same round
+        client.resume()
+        #expect(delegate.wait(timeout: 60) { Set($0.messages.map(\.text)).count >= total })
+
+        let again = delegate.snapshot.messages.dropFirst(beforePause.count).filter { beforePause.contains($0.text) }.count
+        #expect(again == 0, "messages acknowledged before the pause came again (\(beforePause.count) acknowledged)")
+    }
+
     @Test(arguments: [MQTTProtocolVersion.v311, .v5])
     func aMessageTheDelegateCannotKeepComesBackAfterResume(version: MQTTProtocolVersion) throws {
         let broker = try BrokerProcess()
