@@ -100,7 +100,7 @@ public final class BrokerProcess: @unchecked Sendable {
     /// Stops the broker and deletes its directory.
     public func remove() {
         stop()
-        try? FileManager.default.removeItem(atPath: directory)
+        TemporaryDirectory.remove(directory)
     }
 
     public var log: String {

@@ -60,8 +60,8 @@ public final class StandIn: @unchecked Sendable {
     public func stop() {
         process.stop(timeout: 10)
         if ownsDataDir {
-            try? FileManager.default.removeItem(atPath: dataDir)
-            try? FileManager.default.removeItem(atPath: dataDir + ".log")
+            TemporaryDirectory.remove(dataDir)
+            TemporaryDirectory.remove(dataDir + ".log")
         }
     }
 
@@ -140,5 +140,11 @@ public enum TemporaryDirectory {
         let path = NSTemporaryDirectory() + "cratefeed-\(prefix)-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         return path
+    }
+
+    /// Deletes what a test made, unless TEST_KEEP=1 asks to keep it (configs, logs, spools) for a look after a failure.
+    public static func remove(_ path: String) {
+        guard ProcessInfo.processInfo.environment["TEST_KEEP"] != "1" else { return }
+        try? FileManager.default.removeItem(atPath: path)
     }
 }

@@ -38,8 +38,8 @@ final class TestPipeline: @unchecked Sendable {
         connection.close()
         standIn?.stop()
         broker.stop()
-        try? FileManager.default.removeItem(atPath: directory)
-        try? FileManager.default.removeItem(atPath: broker.directory)
+        TemporaryDirectory.remove(directory)
+        TemporaryDirectory.remove(broker.directory)
     }
 
     /// A table name unique to this test run.
