@@ -87,7 +87,9 @@ import Testing
         try await standIn.set(node: 0, .redirect)
         let container = connection.blobContainer(table)
 
-        let file = try TemporaryDirectory.make("redirect") + "/payload"
+        let directory = try TemporaryDirectory.make("redirect")
+        defer { TemporaryDirectory.remove(directory) }
+        let file = directory + "/payload"
         try Data((0..<300_000).map { UInt8(truncatingIfNeeded: $0) }).write(to: URL(fileURLWithPath: file))
         let digest = try await container.put(fileAt: file)
         #expect(try await container.exists(digest))

@@ -30,6 +30,7 @@ import Testing
 
     @Test func badConfigurationIsOneLinePerProblemAndNoStart() throws {
         let directory = try TemporaryDirectory.make("badconfig")
+        defer { TemporaryDirectory.remove(directory) }
         let path = directory + "/cratefeed.toml"
         try """
             [mqtt]
