@@ -111,7 +111,7 @@ public final class Daemon: @unchecked Sendable {
     // MARK: Housekeeping
 
     private func tick() {
-        intake.releaseBackpressureIfDrained(spoolFull: spool.isFull)
+        intake.resumeIfDue(spoolFull: spool.isFull)
         do { try spool.syncIfDue() } catch {
             logger.error("cannot fsync the spool: \(error)", metadata: ["event": "spool_error", "ratelimit_key": "spool_fsync"])
         }
@@ -150,8 +150,8 @@ public final class Daemon: @unchecked Sendable {
         let backlog = spool.backlog
         let servers = connection.servers
         let mqttState: HealthSnapshot.MQTTState
-        if intake.isPaused {
-            mqttState = .paused
+        if let cause = intake.pauseCause {
+            mqttState = cause == .spoolFull ? .paused : .spoolUnwritable
         } else if mqtt?.isConnected == true {
             mqttState = .connected
         } else {

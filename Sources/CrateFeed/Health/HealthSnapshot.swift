@@ -9,6 +9,8 @@ public struct HealthSnapshot: Sendable, Equatable {
         case reconnecting
         /// Backpressure: the spool is full, so reading from the broker is paused until the writer catches up.
         case paused
+        /// The spool failed a write (a full disk, say): reading is paused, and retried with growing waits.
+        case spoolUnwritable
     }
 
     /// Readings accepted from MQTT since start: a counter that only grows. The reporter turns it into

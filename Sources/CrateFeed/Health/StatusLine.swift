@@ -21,6 +21,7 @@ enum StatusLine {
         case .connected: parts.append("MQTT connected")
         case .reconnecting: parts.append("MQTT reconnecting")
         case .paused: parts.append("backpressure: MQTT paused, spool \(bytes(snapshot.spoolBytes)) full")
+        case .spoolUnwritable: parts.append("MQTT paused: the spool cannot be written (see the journal)")
         }
         parts.append(snapshot.deadLetters == 1 ? "1 dead letter" : "\(grouped(snapshot.deadLetters)) dead letters")
         return parts.joined(separator: " · ")

@@ -112,11 +112,11 @@ import Testing
             topic = "elsewhere/+thing"
             table = "\(pipeline.table("others"))"
             """))
-        for node in 0..<3 { try await pipeline.standIn!.set(node: node, .refuse) }
+        try await pipeline.setAllNodes(.refuse)
         try pipeline.broker.publish(topic: "elsewhere/x", lines: ["{}"])
         #expect(first.notify.wait(for: "backlog 1", timeout: 30), "the message is spooled")
         first.stop()
-        for node in 0..<3 { try await pipeline.standIn!.set(node: node, .healthy) }
+        try await pipeline.setAllNodes(.healthy)
         try pipeline.startDaemon(pipeline.config(routes: sensors), name: "second")
         #expect(try await pipeline.waitForCount(deadLetters, 1) == 1)
         let rows = try await pipeline.query("SELECT topic, reason, payload FROM \(deadLetters)", refresh: deadLetters)

@@ -82,7 +82,7 @@ import Testing
         let spool = pipeline.directory + "/spool"
         let daemon = try pipeline.startDaemon(pipeline.config(routes: Self.route(table), spool: spool))
         let before = residentMegabytes(of: daemon.pid)
-        for node in 0..<3 { try await pipeline.standIn!.set(node: node, .refuse) }
+        try await pipeline.setAllNodes(.refuse)
         let stream = try StreamPublisher(broker: pipeline.broker, topic: Self.topic, range: 0..<(Self.readings * 4), seconds: 1, padding: 300)
         stream.wait()
         #expect(daemon.notify.wait(for: "CrateDB 0/3", timeout: 30), "the status line shows the outage")
@@ -90,7 +90,7 @@ import Testing
         let during = residentMegabytes(of: daemon.pid)
         #expect(spooled > Int64(Self.readings * 4 * 300), "the spool holds the backlog (\(spooled) bytes)")
         #expect(during - before < 32, "memory grew from \(before) to \(during) MiB during the outage")
-        for node in 0..<3 { try await pipeline.standIn!.set(node: node, .healthy) }
+        try await pipeline.setAllNodes(.healthy)
         let (stored, distinct) = try await Self.settle(pipeline, table, sentinel: Self.readings * 4)
         #expect(distinct == Self.readings * 4 && stored == distinct)
     }
@@ -117,13 +117,11 @@ import Testing
             pipeline.config(
                 routes: Self.route(table), mqttExtra: "max_message_size = \"16KiB\"",
                 spoolExtra: "max_size = \"256KiB\"\nsegment_size = \"32KiB\""))
-        for node in 0..<3 { try await pipeline.standIn!.set(node: node, .refuse) }
         let total = Self.readings * 2
-        let stream = try StreamPublisher(broker: pipeline.broker, topic: Self.topic, range: 0..<total, seconds: 1, padding: 400)
-        stream.wait()
+        try await Self.publishDuringOutage(pipeline, total)
         #expect(daemon.notify.wait(for: "backpressure", timeout: 30), "the status line shows backpressure")
         #expect(daemon.log.contains("backpressure on"))
-        for node in 0..<3 { try await pipeline.standIn!.set(node: node, .healthy) }
+        try await pipeline.setAllNodes(.healthy)
         let (stored, distinct) = try await Self.settle(pipeline, table, sentinel: total)
         #expect(distinct == total && stored == distinct)
         #expect(daemon.log.contains("backpressure off"))
@@ -155,7 +153,7 @@ import Testing
         let spool = pipeline.directory + "/spool"
         let config = pipeline.config(routes: Self.route(table), spool: spool)
         let first = try pipeline.startDaemon(config)
-        for node in 0..<3 { try await pipeline.standIn!.set(node: node, .refuse) }
+        try await pipeline.setAllNodes(.refuse)
         let count = 50
         try pipeline.broker.publish(topic: Self.topic, lines: (0..<count).map(Self.line))
         #expect(first.notify.wait(for: "backlog \(count)", timeout: 30), "all readings spooled")
@@ -173,7 +171,7 @@ import Testing
         bytes += tail.prefix(30)
         try Data(bytes).write(to: URL(fileURLWithPath: path))
 
-        for node in 0..<3 { try await pipeline.standIn!.set(node: node, .healthy) }
+        try await pipeline.setAllNodes(.healthy)
         let second = try pipeline.startDaemon(config, name: "after-damage")
         let (stored, distinct) = try await Self.settle(pipeline, table, sentinel: count)
         #expect(distinct == count - 1, "every reading but the damaged one replays")
@@ -192,7 +190,7 @@ import Testing
         let config = pipeline.config(
             routes: Self.route(table), batch: "max_rows = 20\nmax_delay = \"100ms\"")
         let daemon = try pipeline.startDaemon(config)
-        for node in 0..<3 { try await pipeline.standIn!.set(node: node, .refuse) }
+        try await pipeline.setAllNodes(.refuse)
         try pipeline.broker.publish(topic: Self.topic, lines: (0..<Self.readings).map(Self.line))
         // The STATUS line groups digits in threes: "backlog 1,200".
         let backlog = Self.readings.formatted(.number.grouping(.automatic).locale(Locale(identifier: "en_US")))
@@ -210,10 +208,44 @@ import Testing
         #expect(daemon.notify.received().contains { $0.contains("EXTEND_TIMEOUT_USEC=") })
         #expect(daemon.log.contains("stay in the spool"))
 
-        for node in 0..<3 { try await pipeline.standIn!.set(node: node, .healthy) }
+        try await pipeline.setAllNodes(.healthy)
         try pipeline.startDaemon(config, name: "after-outage")
         let (stored, distinct) = try await Self.settle(pipeline, table, sentinel: Self.readings)
         #expect(distinct == Self.readings && stored == distinct)
+    }
+
+    // 9. The spool's disk fills mid-stream, then has room again.
+    @Test(.enabled(if: SmallFilesystem.canMount, "mounts a small tmpfs for the spool: root only"))
+    func aFullDiskPausesMQTTWithoutAcknowledgingAndResumesOnceThereIsRoom() async throws {
+        let pipeline = try TestPipeline(faults: true)
+        defer { pipeline.stop() }
+        let disk = try SmallFilesystem(size: "256k")
+        defer { disk.remove() }
+        let table = pipeline.table("diskfull")
+        let daemon = try pipeline.startDaemon(
+            pipeline.config(
+                routes: Self.route(table), spool: disk.path + "/spool", mqttExtra: "max_message_size = \"16KiB\"",
+                spoolExtra: "segment_size = \"32KiB\""))
+        let total = Self.readings * 2  // about twice what the disk holds
+        try await Self.publishDuringOutage(pipeline, total)
+        #expect(daemon.notify.wait(for: "the spool cannot be written", timeout: 30), "the status line says why MQTT is paused")
+        #expect(daemon.log.contains("No space left on device; MQTT paused without acknowledging, trying again in"))
+
+        try disk.resize(to: "64m")
+        try await pipeline.setAllNodes(.healthy)
+        let (stored, distinct) = try await Self.settle(pipeline, table, sentinel: total)
+        #expect(distinct == total && stored == distinct)
+        #expect(daemon.log.contains("the spool can be written again"))
+        // Retried after growing waits, not on every housekeeping tick (10 a second).
+        let retries = daemon.log.components(separatedBy: "MQTT resumed to try the spool again").count - 1
+        #expect(retries < 10, "\(retries) retries")
+    }
+
+    /// Every node refuses, then `total` readings padded to about 450 bytes are published within a second.
+    static func publishDuringOutage(_ pipeline: TestPipeline, _ total: Int) async throws {
+        try await pipeline.setAllNodes(.refuse)
+        let stream = try StreamPublisher(broker: pipeline.broker, topic: topic, range: 0..<total, seconds: 1, padding: 400)
+        stream.wait()
     }
 
     static func line(_ seq: Int) -> String {

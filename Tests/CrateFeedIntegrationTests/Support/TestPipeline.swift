@@ -42,6 +42,12 @@ final class TestPipeline: @unchecked Sendable {
         TemporaryDirectory.remove(broker.directory)
     }
 
+    /// Puts every stand-in node in `mode` (an outage: `.refuse`; its end: `.healthy`).
+    func setAllNodes(_ mode: StandIn.Mode) async throws {
+        guard let standIn else { throw TestSupportError("fault injection needs the stand-in: TestPipeline(faults: true)") }
+        for node in 0..<standIn.urls.count { try await standIn.set(node: node, mode) }
+    }
+
     /// A table name unique to this test run.
     func table(_ name: String) -> String { "\(name)_\(suffix)" }
 

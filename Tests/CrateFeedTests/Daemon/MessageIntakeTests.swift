@@ -7,12 +7,7 @@ import Testing
     /// A burst the spool cannot take is not acknowledged: MQTT pauses, and the one error line names how many
     /// messages and the burst's first topic (kept as bytes, so a burst allocates nothing on the hot path).
     @Test func aBurstTheSpoolCannotTakeIsReportedWithItsFirstTopicAndPausesMQTT() throws {
-        let directory = TemporarySpoolDirectory()
-        let spool = try Spool(configuration: directory.configuration())
-        let capture = LogCapture()
-        let intake = MessageIntake(spool: spool, stats: PipelineStats(), logger: capture.logger())
-        let client = try MQTTClient(settings: MQTTClientSettings(clientID: "intake-test"), stateDirectory: nil)
-        try spool.close()
+        let (intake, client, capture) = try intakeWithAClosedSpool()
 
         for topic in ["sensors/dev1/env", "sensors/dev2/env", "sensors/dev3/env"] {
             deliver(topic: topic, payload: #"{"t":1}"#, to: intake, client: client)
@@ -22,6 +17,48 @@ import Testing
         let lines = capture.lines()
         #expect(lines.contains { $0.contains("cannot write 3 messages (the first on sensors/dev1/env) to the spool") })
         #expect(intake.isPaused)
+    }
+
+    /// A failed write is tried again after 1 s, then after doubling waits: no reconnect on every housekeeping
+    /// tick while a disk is full, and no "backpressure" (that is a full spool) in the status or the journal.
+    @Test func aSpoolThatFailsIsTriedAgainAfterGrowingWaits() throws {
+        let (intake, client, capture) = try intakeWithAClosedSpool()
+
+        var start = MonotonicClock.now()
+        deliver(topic: "sensors/dev1/env", payload: #"{"t":1}"#, to: intake, client: client)
+        intake.mqttClientFinishedBurst(client)
+        #expect(intake.pauseCause == .spoolUnwritable)
+        #expect(capture.lines().contains { $0.contains("MQTT paused without acknowledging, trying again in 1 s") })
+        #expect(!capture.lines().contains { $0.contains("backpressure") })
+
+        intake.resumeIfDue(spoolFull: false, now: start + 0.5)
+        #expect(intake.pauseCause == .spoolUnwritable, "resumed before its wait")
+        intake.resumeIfDue(spoolFull: false, now: start + 1.1)
+        #expect(intake.pauseCause == nil)
+        #expect(capture.lines().contains { $0.contains("MQTT resumed to try the spool again") })
+
+        start = MonotonicClock.now()
+        deliver(topic: "sensors/dev1/env", payload: #"{"t":2}"#, to: intake, client: client)
+        intake.mqttClientFinishedBurst(client)
+        deliver(topic: "sensors/dev1/env", payload: #"{"t":3}"#, to: intake, client: client)  // same pause, same wait
+        intake.mqttClientFinishedBurst(client)
+        intake.resumeIfDue(spoolFull: false, now: start + 1.5)
+        #expect(intake.pauseCause == .spoolUnwritable, "the second wait is 2 s")
+        intake.resumeIfDue(spoolFull: false, now: start + 2.1)
+        #expect(intake.pauseCause == nil)
+    }
+
+    /// An intake whose spool fails every write (it is closed; its directory goes when this returns), with a
+    /// client that is never started.
+    private func intakeWithAClosedSpool() throws -> (MessageIntake, MQTTClient, LogCapture) {
+        let directory = TemporarySpoolDirectory()
+        let spool = try Spool(configuration: directory.configuration())
+        let capture = LogCapture()
+        let intake = MessageIntake(spool: spool, stats: PipelineStats(), logger: capture.logger())
+        let client = try MQTTClient(settings: MQTTClientSettings(clientID: "intake-test"), stateDirectory: nil)
+        intake.client = client
+        try spool.close()
+        return (intake, client, capture)
     }
 
     private func deliver(topic: String, payload: String, to intake: MessageIntake, client: MQTTClient) {

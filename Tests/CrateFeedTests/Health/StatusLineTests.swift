@@ -33,6 +33,14 @@ import Testing
             + "backpressure: MQTT paused, spool 1.0 GiB full · 12,345 dead letters")
     }
 
+    @Test func aSpoolThatCannotBeWrittenIsNotCalledFull() {
+        let snapshot = HealthSnapshot(
+            backlogRecords: 10, spoolBytes: 4096, crateDBNodesUp: 3, crateDBNodesTotal: 3, mqtt: .spoolUnwritable)
+        #expect(StatusLine.format(snapshot, readingsPerSecond: 0)
+            == "0 readings/s · backlog 10 (4.0 KiB) · CrateDB 3/3 nodes · "
+            + "MQTT paused: the spool cannot be written (see the journal) · 0 dead letters")
+    }
+
     @Test func numbersAreGroupedInThousands() {
         #expect(StatusLine.grouped(0) == "0")
         #expect(StatusLine.grouped(999) == "999")
