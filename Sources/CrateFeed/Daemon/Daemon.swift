@@ -96,7 +96,7 @@ public final class Daemon: @unchecked Sendable {
             stateDirectory: configuration.spool.directory)
         client.delegate = intake
         intake.onConnect = { [weak self] in self?.mqttConnected() }
-        intake.client = client
+        intake.attach(client)
         mqtt = client
         try client.start()
     }

@@ -32,7 +32,7 @@ final class MessageIntake: MQTTClientDelegate, @unchecked Sendable {
     private let logger: Logger
     /// Set by the daemon; swapped on reload while the MQTT client is stopped.
     var runtime: PipelineRuntime?
-    weak var client: MQTTClient?
+    private(set) weak var client: MQTTClient?
     var onConnect: (() -> Void)?
     private let pause = Locked(PauseState())
     /// Touched only on the MQTT client's network thread, like `writeFailed`.
@@ -46,6 +46,13 @@ final class MessageIntake: MQTTClientDelegate, @unchecked Sendable {
         self.spool = spool
         self.stats = stats
         self.logger = logger
+    }
+
+    /// Takes a new client (at start and after a reload), paused already if MQTT is paused: a reload while the
+    /// spool is full or failing must not start reading again.
+    func attach(_ client: MQTTClient) {
+        if isPaused { client.pause() }
+        self.client = client
     }
 
     var pauseCause: PauseCause? { pause.withLock { $0.cause } }

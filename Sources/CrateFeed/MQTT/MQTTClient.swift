@@ -26,6 +26,8 @@ public final class MQTTClient: @unchecked Sendable {
 
     /// The broker accepted the connection (CONNACK) and it has not ended since.
     public var isConnected: Bool { connected.load(ordering: .relaxed) }
+    /// Whether `pause()` holds (no `resume()` since): the client stays disconnected.
+    public var isPaused: Bool { pauseRequested.load(ordering: .acquiring) }
 
     /// When the network loop last went round, in `MonotonicClock` seconds.
     public var lastActivity: Double {

@@ -113,10 +113,7 @@ import Testing
         let pipeline = try TestPipeline(faults: true)
         defer { pipeline.stop() }
         let table = pipeline.table("backpressure")
-        let daemon = try pipeline.startDaemon(
-            pipeline.config(
-                routes: Self.route(table), mqttExtra: "max_message_size = \"16KiB\"",
-                spoolExtra: "max_size = \"256KiB\"\nsegment_size = \"32KiB\""))
+        let daemon = try pipeline.startDaemon(Self.smallSpoolConfig(pipeline, table))
         let total = Self.readings * 2
         try await Self.publishDuringOutage(pipeline, total)
         #expect(daemon.notify.wait(for: "backpressure", timeout: 30), "the status line shows backpressure")
@@ -125,6 +122,42 @@ import Testing
         let (stored, distinct) = try await Self.settle(pipeline, table, sentinel: total)
         #expect(distinct == total && stored == distinct)
         #expect(daemon.log.contains("backpressure off"))
+    }
+
+    // 5b. A reload while the spool is full keeps MQTT paused: the new client must not read into the full spool.
+    @Test func aReloadDuringBackpressureKeepsMQTTPaused() async throws {
+        let pipeline = try TestPipeline(faults: true)
+        defer { pipeline.stop() }
+        let table = pipeline.table("reloadpaused")
+        let spool = pipeline.directory + "/spool"
+        let daemon = try pipeline.startDaemon(Self.smallSpoolConfig(pipeline, table))
+        let total = Self.readings * 2
+        try await Self.publishDuringOutage(pipeline, total)
+        #expect(daemon.notify.wait(for: "backpressure", timeout: 30))
+
+        let beforeReload = daemon.notify.received().count
+        daemon.signal(SIGHUP)
+        #expect(daemon.notify.wait(for: "READY=1", timeout: 20, after: beforeReload), "the reload finished")
+        // Three status lines later, still paused, and the spool no bigger than its limit and a segment or two.
+        let afterReload = daemon.notify.received().count
+        for _ in 0..<3 {
+            let seen = daemon.notify.received().count
+            #expect(daemon.notify.wait(for: "STATUS=", timeout: 10, after: seen))
+        }
+        #expect(daemon.notify.received().dropFirst(afterReload).filter { $0.contains("STATUS=") }
+            .allSatisfy { $0.contains("backpressure") }, "MQTT resumed after the reload with the spool full")
+        #expect(Self.bytes(in: spool) < Self.smallSpoolBytes + 3 * 32 * 1024, "the spool grew past its limit")
+
+        try await pipeline.setAllNodes(.healthy)
+        let (stored, distinct) = try await Self.settle(pipeline, table, sentinel: total)
+        #expect(distinct == total && stored == distinct)
+    }
+
+    static func bytes(in directory: String) -> Int {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        return files.reduce(0) { total, name in
+            total + ((try? FileManager.default.attributesOfItem(atPath: directory + "/" + name))?[.size] as? Int ?? 0)
+        }
     }
 
     // 6. SIGTERM mid-stream, then start again.
@@ -240,6 +273,15 @@ import Testing
         let retries = daemon.log.components(separatedBy: "MQTT resumed to try the spool again").count - 1
         #expect(retries < 10, "\(retries) retries")
     }
+
+    /// A 256 KiB spool of 32 KiB segments: `publishDuringOutage` fills it.
+    static func smallSpoolConfig(_ pipeline: TestPipeline, _ table: String) -> String {
+        pipeline.config(
+            routes: route(table), mqttExtra: "max_message_size = \"16KiB\"",
+            spoolExtra: "max_size = \"\(smallSpoolBytes)\"\nsegment_size = \"32KiB\"")
+    }
+
+    static let smallSpoolBytes = 256 * 1024
 
     /// Every node refuses, then `total` readings padded to about 450 bytes are published within a second.
     static func publishDuringOutage(_ pipeline: TestPipeline, _ total: Int) async throws {

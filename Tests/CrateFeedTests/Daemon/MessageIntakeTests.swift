@@ -48,6 +48,21 @@ import Testing
         #expect(intake.pauseCause == nil)
     }
 
+    /// The new client of a reload starts paused when MQTT is paused, rather than reading into a full spool.
+    @Test func aClientAttachedWhileMQTTIsPausedStartsPaused() throws {
+        let (intake, client, _) = try intakeWithAClosedSpool()
+        #expect(!client.isPaused)
+        deliver(topic: "sensors/dev1/env", payload: #"{"t":1}"#, to: intake, client: client)
+        intake.mqttClientFinishedBurst(client)
+        #expect(client.isPaused)
+
+        let next = try MQTTClient(settings: MQTTClientSettings(clientID: "intake-test-2"), stateDirectory: nil)
+        intake.attach(next)
+        #expect(next.isPaused)
+        intake.resumeIfDue(spoolFull: false, now: MonotonicClock.now() + 2)
+        #expect(!next.isPaused)
+    }
+
     /// An intake whose spool fails every write (it is closed; its directory goes when this returns), with a
     /// client that is never started.
     private func intakeWithAClosedSpool() throws -> (MessageIntake, MQTTClient, LogCapture) {
@@ -56,7 +71,7 @@ import Testing
         let capture = LogCapture()
         let intake = MessageIntake(spool: spool, stats: PipelineStats(), logger: capture.logger())
         let client = try MQTTClient(settings: MQTTClientSettings(clientID: "intake-test"), stateDirectory: nil)
-        intake.client = client
+        intake.attach(client)
         try spool.close()
         return (intake, client, capture)
     }
