@@ -138,6 +138,7 @@ final class MessageIntake: MQTTClientDelegate, @unchecked Sendable {
     private func pause(_ client: MQTTClient, cause: PauseCause) -> Double {
         // Even when already paused: a message that still arrives and cannot be kept must not be acknowledged.
         if cause == .spoolUnwritable { client.pauseWithoutAcknowledging() }
+        let now = MonotonicClock.now()
         let (previous, delay) = pause.withLock { state -> (PauseCause?, Double) in
             let previous = state.cause
             switch (cause, previous) {
@@ -146,12 +147,12 @@ final class MessageIntake: MQTTClientDelegate, @unchecked Sendable {
             case (.spoolFull, _):
                 break
             case (.spoolUnwritable, .spoolUnwritable?):
-                return (previous, max(0, state.retryAt - MonotonicClock.now()))
+                return (previous, max(0, state.retryAt - now))
             case (.spoolUnwritable, _):
                 state.cause = .spoolUnwritable
-                state.retryAt = MonotonicClock.now() + state.retryDelay
+                state.retryAt = now + state.retryDelay
                 state.retryDelay = min(state.retryDelay * 2, Self.longestRetryDelay)
-                return (previous, state.retryAt - MonotonicClock.now())
+                return (previous, state.retryAt - now)
             }
             return (previous, 0)
         }

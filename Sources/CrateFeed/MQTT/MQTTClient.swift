@@ -335,8 +335,8 @@ public final class MQTTClient: @unchecked Sendable {
                 _ = poll(&writable, 1, 50)
             }
         }
-        // If it is still open (a TLS handshake that never finished), the next connect closes it.
-        lingering?.finish(timeout: Self.lingerSeconds)
+        // If it is still open (a TLS handshake that never finished), the next connect closes it; nothing to wait for.
+        lingering?.finish(timeout: handle.isSocketOpen ? 0 : Self.lingerSeconds)
         linkOpen = false
         connected.store(false, ordering: .releasing)
         if let reason { report(disconnect: reason) }
