@@ -146,18 +146,11 @@ import Testing
         }
         #expect(daemon.notify.received().dropFirst(afterReload).filter { $0.contains("STATUS=") }
             .allSatisfy { $0.contains("backpressure") }, "MQTT resumed after the reload with the spool full")
-        #expect(Self.bytes(in: spool) < Self.smallSpoolBytes + 3 * 32 * 1024, "the spool grew past its limit")
+        #expect(directorySize(spool) < Int64(Self.smallSpoolBytes + 3 * 32 * 1024), "the spool grew past its limit")
 
         try await pipeline.setAllNodes(.healthy)
         let (stored, distinct) = try await Self.settle(pipeline, table, sentinel: total)
         #expect(distinct == total && stored == distinct)
-    }
-
-    static func bytes(in directory: String) -> Int {
-        let files = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-        return files.reduce(0) { total, name in
-            total + ((try? FileManager.default.attributesOfItem(atPath: directory + "/" + name))?[.size] as? Int ?? 0)
-        }
     }
 
     // 6. SIGTERM mid-stream, then start again.
