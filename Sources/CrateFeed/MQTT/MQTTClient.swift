@@ -337,6 +337,7 @@ public final class MQTTClient: @unchecked Sendable {
         }
         // If it is still open (a TLS handshake that never finished), the next connect closes it; nothing to wait for.
         lingering?.finish(timeout: handle.isSocketOpen ? 0 : Self.lingerSeconds)
+        withholdingAcknowledgements = false  // this connection is over; the next one has acknowledged nothing
         linkOpen = false
         connected.store(false, ordering: .releasing)
         if let reason { report(disconnect: reason) }

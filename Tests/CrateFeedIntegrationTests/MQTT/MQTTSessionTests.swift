@@ -202,6 +202,33 @@ import Testing
         #expect(refusals.value == 2, "\"3\" arrives twice: refused, then again from the session")
     }
 
+    /// At QoS 0 nothing waits to be acknowledged, so a burst the delegate cannot keep pauses without a failed
+    /// write; the connection after resume must still report its own end as a lost connection and back off.
+    @Test func aConnectionAfterAPauseWithoutAcknowledgingReportsItsOwnEnd() throws {
+        let broker = try BrokerProcess()
+        defer { broker.remove() }
+        let client = try MQTTClient(settings: MQTTTesting.settings(broker, qos: 0), stateDirectory: nil)
+        let delegate = RecordingDelegate()
+        let refusals = Counter()
+        delegate.onBurst = { client in
+            if refusals.increment() == 1 { client.pauseWithoutAcknowledging() }  // the spool "fails" once
+        }
+        client.delegate = delegate
+        try client.start()
+        defer { client.stop() }
+        #expect(delegate.wait { $0.connects == 1 })
+
+        try MQTTTesting.publish(broker, topic: "t/r", ["1"], qos: 0)
+        #expect(delegate.wait { $0.disconnects.contains { $0.hasPrefix("paused:") } })
+        client.resume()
+        #expect(delegate.wait { $0.connects == 2 })
+        let before = delegate.snapshot.disconnects.count
+        broker.stop()
+        #expect(delegate.wait { $0.disconnects.count > before })
+        let report = delegate.snapshot.disconnects[before]
+        #expect(report.hasPrefix("lost the connection") && report.contains("reconnecting in"), "\(report)")
+    }
+
     @Test func aSharedSubscriptionSplitsTheStream() throws {
         let broker = try BrokerProcess()
         defer { broker.remove() }

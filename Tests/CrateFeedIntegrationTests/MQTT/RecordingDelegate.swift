@@ -28,6 +28,8 @@ final class RecordingDelegate: MQTTClientDelegate, @unchecked Sendable {
     private var state = Snapshot()
     /// Called inside `didReceive` after recording, with the number of messages so far (to pause from the callback).
     var onMessage: ((MQTTClient, Int) -> Void)?
+    /// Called at the end of a burst that delivered messages (where the daemon writes them to its spool).
+    var onBurst: ((MQTTClient) -> Void)?
     /// Called inside `didReceive` before recording; false leaves the message unrecorded (as a spool that
     /// cannot write), after the closure has told the client.
     var accept: ((MQTTClient, Message) -> Bool)?
@@ -63,7 +65,11 @@ final class RecordingDelegate: MQTTClientDelegate, @unchecked Sendable {
     }
 
     func mqttClientFinishedBurst(_ client: MQTTClient) {
-        update { $0.finished = $0.messages.count }
+        let delivered = update { state in
+            defer { state.finished = state.messages.count }
+            return state.messages.count > state.finished
+        }
+        if delivered { onBurst?(client) }
     }
 
     func mqttClientDidConnect(_ client: MQTTClient) {
