@@ -146,6 +146,9 @@ import Testing
         }
         #expect(daemon.notify.received().dropFirst(afterReload).filter { $0.contains("STATUS=") }
             .allSatisfy { $0.contains("backpressure") }, "MQTT resumed after the reload with the spool full")
+        // The status line follows the intake's pause; the log says whether the new client connected.
+        let connects = daemon.log.components(separatedBy: "MQTT connected and subscribed").count - 1
+        #expect(connects == 1, "MQTT connected \(connects) times before the spool drained: the reload resumed it")
         #expect(directorySize(spool) < Int64(Self.smallSpoolBytes + 3 * 32 * 1024), "the spool grew past its limit")
 
         try await pipeline.setAllNodes(.healthy)
@@ -243,10 +246,10 @@ import Testing
     // 9. The spool's disk fills mid-stream, then has room again.
     @Test(.enabled(if: SmallFilesystem.canMount, "mounts a small tmpfs for the spool: root only"))
     func aFullDiskPausesMQTTWithoutAcknowledgingAndResumesOnceThereIsRoom() async throws {
+        let disk = try SmallFilesystem(size: "256k")
+        defer { disk.remove() }  // after the pipeline's stop, below: the daemon must not outlive its spool's disk
         let pipeline = try TestPipeline(faults: true)
         defer { pipeline.stop() }
-        let disk = try SmallFilesystem(size: "256k")
-        defer { disk.remove() }
         let table = pipeline.table("diskfull")
         let daemon = try pipeline.startDaemon(
             pipeline.config(
