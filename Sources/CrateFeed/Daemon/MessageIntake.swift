@@ -30,6 +30,8 @@ final class MessageIntake: MQTTClientDelegate, @unchecked Sendable {
     private let spool: Spool
     private let stats: PipelineStats
     private let logger: Logger
+    /// Monotonic seconds, for the waits before a failed spool write is tried again (tests move it by hand).
+    private let clock: @Sendable () -> Double
     /// Set by the daemon; swapped on reload while the MQTT client is stopped.
     var runtime: PipelineRuntime?
     private(set) weak var client: MQTTClient?
@@ -42,10 +44,11 @@ final class MessageIntake: MQTTClientDelegate, @unchecked Sendable {
     /// The first topic of the burst, for an error line; bytes in a reused array, so a burst allocates nothing.
     private var burstFirstTopic: [UInt8] = []
 
-    init(spool: Spool, stats: PipelineStats, logger: Logger) {
+    init(spool: Spool, stats: PipelineStats, logger: Logger, clock: @escaping @Sendable () -> Double = MonotonicClock.now) {
         self.spool = spool
         self.stats = stats
         self.logger = logger
+        self.clock = clock
     }
 
     /// Takes a new client (at start and after a reload), paused already if MQTT is paused: a reload while the
@@ -138,7 +141,7 @@ final class MessageIntake: MQTTClientDelegate, @unchecked Sendable {
     private func pause(_ client: MQTTClient, cause: PauseCause) -> Double {
         // Even when already paused: a message that still arrives and cannot be kept must not be acknowledged.
         if cause == .spoolUnwritable { client.pauseWithoutAcknowledging() }
-        let now = MonotonicClock.now()
+        let now = clock()
         let (previous, delay) = pause.withLock { state -> (PauseCause?, Double) in
             let previous = state.cause
             switch (cause, previous) {
@@ -167,8 +170,9 @@ final class MessageIntake: MQTTClientDelegate, @unchecked Sendable {
 
     /// Called from the daemon's housekeeping tick: resumes MQTT once the spool has room again, or, after a failed
     /// write, once the wait before trying it again has passed.
-    func resumeIfDue(spoolFull: Bool, now: Double = MonotonicClock.now()) {
+    func resumeIfDue(spoolFull: Bool) {
         guard !spoolFull else { return }
+        let now = clock()
         let resumed = pause.withLock { state -> PauseCause? in
             guard let cause = state.cause, cause == .spoolFull || now >= state.retryAt else { return nil }
             state.cause = nil

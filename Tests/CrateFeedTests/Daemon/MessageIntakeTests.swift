@@ -22,35 +22,39 @@ import Testing
     /// A failed write is tried again after 1 s, then after doubling waits: no reconnect on every housekeeping
     /// tick while a disk is full, and no "backpressure" (that is a full spool) in the status or the journal.
     @Test func aSpoolThatFailsIsTriedAgainAfterGrowingWaits() throws {
-        let (intake, client, capture) = try intakeWithAClosedSpool()
+        let clock = ManualClock()
+        let (intake, client, capture) = try intakeWithAClosedSpool(clock: clock)
 
-        var start = MonotonicClock.now()
         deliver(topic: "sensors/dev1/env", payload: #"{"t":1}"#, to: intake, client: client)
         intake.mqttClientFinishedBurst(client)
         #expect(intake.pauseCause == .spoolUnwritable)
         #expect(capture.lines().contains { $0.contains("MQTT paused without acknowledging, trying again in 1 s") })
         #expect(!capture.lines().contains { $0.contains("backpressure") })
 
-        intake.resumeIfDue(spoolFull: false, now: start + 0.5)
+        clock.advance(seconds: 0.9)
+        intake.resumeIfDue(spoolFull: false)
         #expect(intake.pauseCause == .spoolUnwritable, "resumed before its wait")
-        intake.resumeIfDue(spoolFull: false, now: start + 1.1)
+        clock.advance(seconds: 0.1)
+        intake.resumeIfDue(spoolFull: false)
         #expect(intake.pauseCause == nil)
         #expect(capture.lines().contains { $0.contains("MQTT resumed to try the spool again") })
 
-        start = MonotonicClock.now()
         deliver(topic: "sensors/dev1/env", payload: #"{"t":2}"#, to: intake, client: client)
         intake.mqttClientFinishedBurst(client)
+        clock.advance(seconds: 1.5)
         deliver(topic: "sensors/dev1/env", payload: #"{"t":3}"#, to: intake, client: client)  // same pause, same wait
         intake.mqttClientFinishedBurst(client)
-        intake.resumeIfDue(spoolFull: false, now: start + 1.5)
+        intake.resumeIfDue(spoolFull: false)
         #expect(intake.pauseCause == .spoolUnwritable, "the second wait is 2 s")
-        intake.resumeIfDue(spoolFull: false, now: start + 2.1)
+        clock.advance(seconds: 0.5)
+        intake.resumeIfDue(spoolFull: false)
         #expect(intake.pauseCause == nil)
     }
 
     /// The new client of a reload starts paused when MQTT is paused, rather than reading into a full spool.
     @Test func aClientAttachedWhileMQTTIsPausedStartsPaused() throws {
-        let (intake, client, _) = try intakeWithAClosedSpool()
+        let clock = ManualClock()
+        let (intake, client, _) = try intakeWithAClosedSpool(clock: clock)
         #expect(!client.isPaused)
         deliver(topic: "sensors/dev1/env", payload: #"{"t":1}"#, to: intake, client: client)
         intake.mqttClientFinishedBurst(client)
@@ -59,17 +63,20 @@ import Testing
         let next = try MQTTClient(settings: MQTTClientSettings(clientID: "intake-test-2"), stateDirectory: nil)
         intake.attach(next)
         #expect(next.isPaused)
-        intake.resumeIfDue(spoolFull: false, now: MonotonicClock.now() + 2)
+        clock.advance(seconds: 1)
+        intake.resumeIfDue(spoolFull: false)
         #expect(!next.isPaused)
     }
 
     /// An intake whose spool fails every write (it is closed; its directory goes when this returns), with a
     /// client that is never started.
-    private func intakeWithAClosedSpool() throws -> (MessageIntake, MQTTClient, LogCapture) {
+    private func intakeWithAClosedSpool(clock: ManualClock = ManualClock()) throws -> (MessageIntake, MQTTClient, LogCapture) {
         let directory = TemporarySpoolDirectory()
         let spool = try Spool(configuration: directory.configuration())
         let capture = LogCapture()
-        let intake = MessageIntake(spool: spool, stats: PipelineStats(), logger: capture.logger())
+        let read = clock.read
+        let intake = MessageIntake(
+            spool: spool, stats: PipelineStats(), logger: capture.logger(), clock: { Double(read()) / 1e9 })
         let client = try MQTTClient(settings: MQTTClientSettings(clientID: "intake-test"), stateDirectory: nil)
         intake.attach(client)
         try spool.close()
