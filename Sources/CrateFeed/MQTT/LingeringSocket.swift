@@ -15,7 +15,7 @@ struct LingeringSocket {
     /// Nil when there is no socket or it cannot be duplicated (then the close is as abrupt as before).
     init?(duplicating socket: Int32) {
         guard socket >= 0 else { return nil }
-        let copy = dup(socket)
+        let copy = fcntl(socket, F_DUPFD_CLOEXEC, 0)  // close-on-exec, like every descriptor cratefeed opens
         guard copy >= 0 else { return nil }
         descriptor = copy
     }

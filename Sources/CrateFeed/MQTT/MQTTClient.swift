@@ -214,8 +214,9 @@ public final class MQTTClient: @unchecked Sendable {
 
     /// One round: libmosquitto's loop (select, read, write, keepalive), then whatever the socket already holds.
     /// The delegate finishes a burst before any write, and at the end of the round whatever happened.
-    /// Returns true when messages arrive faster than one per coalescing pause: the round found some without
-    /// waiting longer than that pause, read them, and then found the socket empty.
+    /// Returns true when messages arrive faster than one per coalescing pause: libmosquitto's part of the round
+    /// (its wait for the socket and the first packet it handled) took less than that pause, the round read
+    /// messages, and then found the socket empty.
     private func serviceConnection() -> Bool {
         defer { finishBurst() }
         let pointer = handle.pointer
