@@ -933,6 +933,25 @@ class UpdateDeleteTest(EngineCase):
         self.error("UPDATE readings SET nope = 5", 404, 4043)
         self.error("UPDATE readings SET value = 'abc'", 400, 4000)
 
+    def test_update_checks_varchar_length_per_row(self):
+        # CrateDB >= 5.5 indexes each updated row again with INSERT's length check, and an UPDATE goes on past
+        # a failing row: it keeps its value and is not counted. Only a bulk UPDATE by primary key shows -2.
+        self.ok("CREATE TABLE vu (id INT PRIMARY KEY, s VARCHAR(3), o OBJECT AS (code VARCHAR(2)))")
+        self.ok("INSERT INTO vu (id, s) VALUES (1, 'a'), (2, 'ab'), (3, 'abc')")
+        self.assertEqual(self.ok("UPDATE vu SET s = s || 'x'")["rowcount"], 2)
+        self.assertEqual(self.rows("SELECT id, s FROM vu ORDER BY id"), [[1, "ax"], [2, "abx"], [3, "abc"]])
+        self.assertEqual(self.ok("UPDATE vu SET s = 'abcdef' WHERE id = 1")["rowcount"], 0)
+        self.assertEqual(self.ok("UPDATE vu SET o = ? WHERE id = 2", [{"code": "abc"}])["rowcount"], 0)
+        self.assertEqual(self.ok("UPDATE vu SET s = 'xy   '")["rowcount"], 3)     # excess spaces are cut off
+        self.assertEqual(self.rows("SELECT id, s, o FROM vu ORDER BY id"),
+                         [[1, "xy ", None], [2, "xy ", None], [3, "xy ", None]])
+        too_long = {"code": 4000, "message": "SQLParseException['abcd' is too long for the text type of length: 3]"}
+        results = self.ok("UPDATE vu SET s = ? WHERE id = ?", bulk_args=[["abcd", 1], ["b", 2], ["abcd", 9]])["results"]
+        self.assertEqual(results, [{"rowcount": -2, "error": too_long}, {"rowcount": 1}, {"rowcount": 0}])
+        results = self.ok("UPDATE vu SET s = ? WHERE s = ?", bulk_args=[["abcd", "xy "], ["c", "b"]])["results"]
+        self.assertEqual(results, [{"rowcount": 0}, {"rowcount": 1}])
+        self.assertEqual(self.rows("SELECT id, s FROM vu ORDER BY id"), [[1, "xy "], [2, "c"], [3, "xy "]])
+
     def test_delete(self):
         self.assertEqual(self.ok("DELETE FROM readings WHERE name = 'b'")["rowcount"], 1)
         self.assertEqual(self.ok("DELETE FROM readings")["rowcount"], 2)

@@ -224,7 +224,8 @@ class Engine:
 
     def _run_other(self, ctx: Context, stmt, args: list) -> int:
         if isinstance(stmt, ast.Update):
-            return run_update(ctx, stmt, args)
+            # A failed UPDATE by primary key counts 0 rows outside bulk requests (ShardRequestExecutor).
+            return max(run_update(ctx, stmt, args).rowcount, 0)
         if isinstance(stmt, ast.Delete):
             return run_delete(ctx, stmt, args)
         if isinstance(stmt, ast.CreateTable):
@@ -249,9 +250,10 @@ class Engine:
                 per_args = self._run(lambda: run_insert(ctx, stmt, bulk_args))
                 results = self._bulk_items(per_args)
                 inserted = sum(item["rowcount"] for item in results if item["rowcount"] > 0)
-            elif isinstance(stmt, (ast.Update, ast.Delete)):
-                runner = run_update if isinstance(stmt, ast.Update) else run_delete
-                counts = self._run(lambda: [runner(ctx, stmt, args) for args in bulk_args])
+            elif isinstance(stmt, ast.Update):
+                results = self._bulk_items(self._run(lambda: [[run_update(ctx, stmt, args)] for args in bulk_args]))
+            elif isinstance(stmt, ast.Delete):
+                counts = self._run(lambda: [run_delete(ctx, stmt, args) for args in bulk_args])
                 results = [{"rowcount": count} for count in counts]
             else:
                 raise unsupported("Bulk operations are only supported for INSERT, UPDATE and DELETE")
@@ -260,6 +262,7 @@ class Engine:
 
     @staticmethod
     def _bulk_items(per_args: list) -> list:
+        """One result item per args row, from its RowResults (one per VALUES tuple, one for an UPDATE)."""
         items, errors = [], 0
         for rows in per_args:
             written = sum(r.rowcount for r in rows if r.rowcount > 0)

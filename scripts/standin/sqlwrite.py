@@ -281,25 +281,88 @@ def _compute_generated(ctx: Context, plan: _InsertPlan, values: dict, types: dic
 # ---------------------------------------------------------------- UPDATE / DELETE
 
 
-def run_update(ctx: Context, stmt: ast.Update, args: list) -> int:
+def run_update(ctx: Context, stmt: ast.Update, args: list) -> RowResult:
+    """The rows updated, or -2 and the error for a failed UPDATE by primary key (shown in bulk results)."""
     table = writable_table(ctx, stmt.table, "UPDATE")
     compiler = Compiler(Scope.of(table, stmt.alias), args, ctx.now_ms, ctx.session)
-    sets = []
-    for name, expr in stmt.assignments:
-        column = table.columns.get(name)
-        if column is None:
-            raise column_unknown(name)
-        if name in table.primary_key:
-            raise sql_parse("Updating a primary key is not supported")
-        if column.generated:
-            raise sql_parse(f"Cannot update generated column {name}; it is computed on insert")
-        typed = compiler.coerce(compiler.value(expr), column.type)
-        if typed.aggregate:
-            raise sql_parse("Aggregate functions are not allowed in UPDATE")
-        sets.append(f"{quote_ident(name)} = {typed.sql}")
-    sql = f"UPDATE {table.sql_name} SET {', '.join(sets)}{_where(compiler, stmt.where)}"
+    sets = [(name, _assignment_sql(compiler, table, name, expr)) for name, expr in stmt.assignments]
+    where = _where(compiler, stmt.where)
+    if any(T.has_length_limit(table.columns[name].type) for name, _ in sets):
+        return _update_row_by_row(ctx, table, sets, where, compiler.params, _by_id(table, stmt.where))
+    assignments = ", ".join(f"{quote_ident(name)} = {sql}" for name, sql in sets)
+    return RowResult(_execute(ctx, f"UPDATE {table.sql_name} SET {assignments}{where}", compiler.params).rowcount)
+
+
+def _assignment_sql(compiler: Compiler, table: Table, name: str, expr) -> str:
+    column = table.columns.get(name)
+    if column is None:
+        raise column_unknown(name)
+    if name in table.primary_key:
+        raise sql_parse("Updating a primary key is not supported")
+    if column.generated:
+        raise sql_parse(f"Cannot update generated column {name}; it is computed on insert")
+    typed = compiler.coerce(compiler.value(expr), column.type)
+    if typed.aggregate:
+        raise sql_parse("Aggregate functions are not allowed in UPDATE")
+    return typed.sql
+
+
+def _update_row_by_row(ctx: Context, table: Table, sets: list, where: str, params: dict, by_id: bool) -> RowResult:
+    """An UPDATE that sets a VARCHAR(n) value. CrateDB indexes every updated row again, with the length
+    check of INSERT, and since 5.5 an UPDATE goes on past a row that fails (its shard requests continue on
+    error): that row keeps its values and is not counted. SQLite cannot skip a row inside one UPDATE, so the new values are read first and each
+    row that passes the check is written by its rowid."""
+    new_values = ", ".join(sql for _, sql in sets)
+    rows = ctx.conn.execute(f"SELECT rowid, {new_values} FROM {table.sql_name}{where}", params).fetchall()
+    assignments = ", ".join(f"{quote_ident(name)} = :v{i}" for i, (name, _) in enumerate(sets))
+    sql = f"UPDATE {table.sql_name} SET {assignments} WHERE rowid = :rowid"
+    updated, failure = 0, None
+    for rowid, *values in rows:
+        try:
+            bound = {f"v{i}": _checked_length(value, table.columns[name].type)
+                     for i, ((name, _), value) in enumerate(zip(sets, values))}
+        except CrateError as error:
+            failure = error
+            continue
+        bound["rowid"] = rowid
+        updated += _execute(ctx, sql, bound).rowcount
+    if by_id and failure is not None:
+        return RowResult(-2, failure)      # UpdateById reports the failed item; an update by query only counts
+    return RowResult(updated)
+
+
+def _checked_length(stored, ctype: T.CType):
+    """A stored value through the INSERT length check (T.value_for_insert: fails, or cuts off spaces)."""
+    if not T.has_length_limit(ctype):
+        return stored
+    return T.to_storage(T.value_for_insert(T.from_storage(stored, ctype), ctype), ctype)
+
+
+def _by_id(table: Table, where) -> bool:
+    """Whether CrateDB plans this UPDATE as UpdateById: WHERE pins every primary key column to one value
+    (`id = ?`, joined by AND). CrateDB also finds ids in `id IN (...)` or ORs; those run by query here,
+    which only differs in how a failed row shows in bulk results."""
+    if where is None or not table.primary_key:
+        return False
+    pinned = _pinned_columns(where)
+    return pinned is not None and sorted(pinned) == sorted(table.primary_key)
+
+
+def _pinned_columns(expr) -> Optional[list]:
+    """The columns of `column = value [AND ...]`; None for any other condition."""
+    if isinstance(expr, ast.BinOp) and expr.op == "and":
+        left, right = _pinned_columns(expr.left), _pinned_columns(expr.right)
+        return None if left is None or right is None else left + right
+    if isinstance(expr, ast.BinOp) and expr.op == "=":
+        for column, value in ((expr.left, expr.right), (expr.right, expr.left)):
+            if isinstance(column, ast.ColumnRef) and isinstance(value, (ast.Literal, ast.Param)):
+                return [column.parts[-1]]
+    return None
+
+
+def _execute(ctx: Context, sql: str, params: dict) -> sqlite3.Cursor:
     try:
-        return ctx.conn.execute(sql, compiler.params).rowcount
+        return ctx.conn.execute(sql, params)
     except sqlite3.IntegrityError as error:
         raise sql_parse(str(error)) from None
 
