@@ -227,6 +227,13 @@ class CursorTest(StandInCase):
         c.execute("UPDATE locations SET kind = kind WHERE id = ?", (999,))
         self.assertEqual(c.rowcount, 0)
 
+    def test_nan_and_infinity_arrive_as_strings(self):
+        # CrateDB's JSON writer (Jackson) quotes NaN and Infinity; orjson would refuse them bare, and the
+        # client has no converter for DOUBLE, so the strings are what a caller gets.
+        c = self.cursor
+        c.execute("SELECT 0.0 / 0, 1.0 / 0, -1.0 / 0, id / 0.0 FROM locations WHERE id = 1")
+        self.assertEqual(c.fetchone(), ["NaN", "Infinity", "-Infinity", "Infinity"])
+
     def test_insert_rowcount_and_delete(self):
         c = self.cursor
         c.execute("INSERT INTO locations (id, name, kind) VALUES (?, ?, ?)", (100, "Tmp", "X"))

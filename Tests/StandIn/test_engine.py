@@ -863,8 +863,24 @@ class ArithmeticTest(EngineCase):
     def test_division_by_zero(self):
         for stmt in ("SELECT 1/0", "SELECT 1 % 0", "SELECT i / 0 FROM n", "SELECT b % (s - 7) FROM n"):
             self.error(stmt, 400, 4000, "SQLParseException[/ by zero]")
-        self.assertEqual(self.rows("SELECT d / 0, -d / 0, 1.0 / 2, d % 0 IS NULL FROM n"),
-                         [["Infinity", "-Infinity", 0.5, True]])
+        self.assertEqual(self.rows("SELECT d / 0, -d / 0, 1.0 / 2 FROM n"), [["Infinity", "-Infinity", 0.5]])
+
+    def test_floating_point_division_by_zero_is_nan_or_infinity(self):
+        # Java's double and float division never fails; CrateDB's JSON writer (Jackson) quotes NaN and
+        # Infinity. SQLite would make a NaN NULL: 0.0 / 0 IS NULL must stay false.
+        self.assertEqual(self.rows("SELECT 0.0 / 0, 1.0 / 0, -1.0 / 0, 1.0 / -0.0, 0.0 / 0 IS NULL, -(0.0 / 0)"),
+                         [["NaN", "Infinity", "-Infinity", "-Infinity", False, "NaN"]])
+        self.assertEqual(self.rows("SELECT d * 0 / 0, d % 0, f / 0, f % 0, (d - d) / 0 IS NULL FROM n"),
+                         [["NaN", "NaN", "Infinity", "NaN", False]])
+
+    def test_nan_is_stored_and_computed_with(self):
+        self.ok("CREATE TABLE nan (id INT, d DOUBLE, f REAL)")
+        self.ok("INSERT INTO nan (id, d, f) VALUES (1, 0.0 / 0, 'NaN'), (2, 1.5, 2.5), (3, NULL, NULL)")
+        self.assertEqual(self.ok("UPDATE nan SET f = f % 0 WHERE id = 2")["rowcount"], 1)
+        self.assertEqual(self.rows("SELECT id, d, f, -d, d + 1, d IS NULL FROM nan ORDER BY id"),
+                         [[1, "NaN", "NaN", "NaN", "NaN", False], [2, 1.5, "NaN", -1.5, 2.5, False],
+                          [3, None, None, None, None, True]])
+        self.assertEqual(self.rows("SELECT count(d), count(f) FROM nan"), [[2, 2]])
 
     def test_overflow(self):
         self.error("SELECT 9223372036854775807 + 1", 400, 4000, "SQLParseException[long overflow]")

@@ -231,6 +231,10 @@ class Compiler:
         if expr.op == "not":
             operand = self.coerce(operand, T.BOOLEAN)
             return Typed(f"(NOT {operand.sql})", T.BOOLEAN, operand.aggregate)
+        if operand.type.kind in T.FLOAT_KINDS:
+            # Negated as Java does (x * -1.0 is exact): SQLite reads a stored NaN as 0 and drops the sign of 0.0.
+            kind = operand.type.kind
+            return Typed(f"standin_arith('*', '{kind}', {operand.sql}, -1.0)", operand.type, operand.aggregate)
         return Typed(f"(-{operand.sql})", operand.type, operand.aggregate)
 
     def _IsNull(self, expr: ast.IsNull) -> Typed:
@@ -621,7 +625,7 @@ def make_sql_date_trunc(errors: UdfErrors):
 def make_sql_arith(errors: UdfErrors):
     def sql_arith(op, kind, left, right):
         try:
-            return T.arithmetic(op, kind, left, right)
+            return T.storable_number(T.arithmetic(op, kind, left, right))
         except CrateError as error:
             errors.pending = error
             raise

@@ -598,6 +598,11 @@ def _conform_array(key, items: list, child: CType, learn: bool) -> list:
 
 # ------------------------------------------------------------------ storage
 
+# SQLite turns a NaN REAL into NULL, but NaN is a value in CrateDB (IEEE 754; 0.0 / 0 is NaN) and comes back
+# as the JSON string "NaN". So a NaN is kept in SQLite as that text: it reads back as CrateDB writes it and
+# sorts above every number, where Java's Double.compare puts NaN. (SQLite's own abs/sum/avg read it as 0.)
+NAN_TEXT = "NaN"
+
 
 def _json_constant(name: str):
     # NaN/Infinity inside stored JSON come back as CrateDB writes them: as strings.
@@ -635,6 +640,13 @@ def to_storage(value, ctype: CType):
     if isinstance(value, str) and has_lone_surrogate(value):
         # Such text cannot be bound as SQLite TEXT: kept as a BLOB that from_storage turns back.
         return value.encode("utf-8", "surrogatepass")
+    return storable_number(value)
+
+
+def storable_number(value):
+    """A number as SQLite keeps it: NaN as NAN_TEXT, which from_storage passes on as CrateDB's "NaN"."""
+    if isinstance(value, float) and math.isnan(value):
+        return NAN_TEXT
     return value
 
 
