@@ -951,13 +951,15 @@ class UpdateDeleteTest(EngineCase):
 
     def test_update_checks_varchar_length_per_row(self):
         # CrateDB >= 5.5 indexes each updated row again with INSERT's length check, and an UPDATE goes on past
-        # a failing row: it keeps its value and is not counted. Only a bulk UPDATE by primary key shows -2.
+        # a failing row: it keeps its value and is not counted. An UPDATE by primary key reports the row instead.
         self.ok("CREATE TABLE vu (id INT PRIMARY KEY, s VARCHAR(3), o OBJECT AS (code VARCHAR(2)))")
         self.ok("INSERT INTO vu (id, s) VALUES (1, 'a'), (2, 'ab'), (3, 'abc')")
         self.assertEqual(self.ok("UPDATE vu SET s = s || 'x'")["rowcount"], 2)
         self.assertEqual(self.rows("SELECT id, s FROM vu ORDER BY id"), [[1, "ax"], [2, "abx"], [3, "abc"]])
-        self.assertEqual(self.ok("UPDATE vu SET s = 'abcdef' WHERE id = 1")["rowcount"], 0)
-        self.assertEqual(self.ok("UPDATE vu SET o = ? WHERE id = 2", [{"code": "abc"}])["rowcount"], 0)
+        self.error("UPDATE vu SET s = 'abcdef' WHERE id = 1", 400, 4000,
+                   "SQLParseException['abcdef' is too long for the text type of length: 3]")
+        self.error("UPDATE vu SET o = ? WHERE id = 2", 400, 4000,
+                   "SQLParseException['abc' is too long for the text type of length: 2]", args=[{"code": "abc"}])
         self.assertEqual(self.ok("UPDATE vu SET s = 'xy   '")["rowcount"], 3)     # excess spaces are cut off
         self.assertEqual(self.rows("SELECT id, s, o FROM vu ORDER BY id"),
                          [[1, "xy ", None], [2, "xy ", None], [3, "xy ", None]])
@@ -967,6 +969,18 @@ class UpdateDeleteTest(EngineCase):
         results = self.ok("UPDATE vu SET s = ? WHERE s = ?", bulk_args=[["abcd", "xy "], ["c", "b"]])["results"]
         self.assertEqual(results, [{"rowcount": 0}, {"rowcount": 1}])
         self.assertEqual(self.rows("SELECT id, s FROM vu ORDER BY id"), [[1, "xy "], [2, "c"], [3, "xy "]])
+
+    def test_update_by_id_fails_on_a_failed_row(self):
+        # Outside bulk requests CrateDB's UpdateById fails on the error of a row (ShardRequestExecutor.updateOrFail;
+        # UpdateIntegrationTest.testUpdateNotNullSourceGeneratedColumn: HTTP 400, 4000), except for a missing row.
+        # An UPDATE by query skips the failed row instead.
+        self.ok("CREATE TABLE vi (id INT PRIMARY KEY, s VARCHAR(2))")
+        self.ok("INSERT INTO vi (id, s) VALUES (1, 'a'), (2, 'b')")
+        self.error("UPDATE vi SET s = s || 'yz' WHERE id = 1", 400, 4000,
+                   "SQLParseException['ayz' is too long for the text type of length: 2]")
+        self.assertEqual(self.ok("UPDATE vi SET s = 'xyz' WHERE id = 9")["rowcount"], 0)
+        self.assertEqual(self.ok("UPDATE vi SET s = s || 'yz' WHERE id > 0")["rowcount"], 0)
+        self.assertEqual(self.rows("SELECT id, s FROM vi ORDER BY id"), [[1, "a"], [2, "b"]])
 
     def test_delete(self):
         self.assertEqual(self.ok("DELETE FROM readings WHERE name = 'b'")["rowcount"], 1)

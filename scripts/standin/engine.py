@@ -214,6 +214,13 @@ class Engine:
             if len(rows) == 1 and rows[0].error is not None:
                 raise rows[0].error
             rowcount = inserted = sum(r.rowcount for r in rows if r.rowcount > 0)
+        elif isinstance(stmt, ast.Update):
+            result = self._run(lambda: run_update(ctx, stmt, args))
+            if result.error is not None:
+                # An UPDATE by primary key fails on a row's error outside bulk requests
+                # (ShardRequestExecutor.updateOrFail); the rows already written stay written.
+                raise result.error
+            rowcount = result.rowcount
         else:
             rowcount = self._run(lambda: self._run_other(ctx, stmt, args))
         body = {"cols": []}
@@ -223,9 +230,6 @@ class Engine:
         return SqlOutcome(200, body, inserted, False)
 
     def _run_other(self, ctx: Context, stmt, args: list) -> int:
-        if isinstance(stmt, ast.Update):
-            # A failed UPDATE by primary key counts 0 rows outside bulk requests (ShardRequestExecutor).
-            return max(run_update(ctx, stmt, args).rowcount, 0)
         if isinstance(stmt, ast.Delete):
             return run_delete(ctx, stmt, args)
         if isinstance(stmt, ast.CreateTable):

@@ -282,7 +282,7 @@ def _compute_generated(ctx: Context, plan: _InsertPlan, values: dict, types: dic
 
 
 def run_update(ctx: Context, stmt: ast.Update, args: list) -> RowResult:
-    """The rows updated, or -2 and the error for a failed UPDATE by primary key (shown in bulk results)."""
+    """The rows updated, or -2 and the error for a failed UPDATE by primary key (a bulk item, else an error)."""
     table = writable_table(ctx, stmt.table, "UPDATE")
     compiler = Compiler(Scope.of(table, stmt.alias), args, ctx.now_ms, ctx.session)
     sets = [(name, _assignment_sql(compiler, table, name, expr)) for name, expr in stmt.assignments]
