@@ -982,6 +982,23 @@ class UpdateDeleteTest(EngineCase):
         self.assertEqual(self.ok("UPDATE vi SET s = s || 'yz' WHERE id > 0")["rowcount"], 0)
         self.assertEqual(self.rows("SELECT id, s FROM vi ORDER BY id"), [[1, "a"], [2, "b"]])
 
+    def test_update_checks_not_null(self):
+        # A NULL literal or parameter fails the request before any row is read (Assignments.bindSources;
+        # UpdateIntegrationTest.testUpdateNotNullColumn), in bulk requests too; a NULL computed for a row fails that
+        # row while indexing (Indexer): skipped by query, the error by primary key, -2 in bulk by primary key.
+        must_not_be_null = 'SQLParseException["name" must not be null]'
+        self.ok("CREATE TABLE nn (id INT PRIMARY KEY, name TEXT NOT NULL, other TEXT)")
+        self.ok("INSERT INTO nn (id, name, other) VALUES (1, 'a', 'x'), (2, 'b', NULL), (3, 'c', NULL)")
+        self.error("UPDATE nn SET name = NULL WHERE id = 1", 400, 4000, must_not_be_null)
+        self.error("UPDATE nn SET other = 'y', name = ?", 400, 4000, must_not_be_null, args=[None])
+        self.error("UPDATE nn SET name = ? WHERE id = ?", 400, 4000, must_not_be_null, bulk_args=[["z", 1], [None, 2]])
+        self.assertEqual(self.ok("UPDATE nn SET name = other")["rowcount"], 1)
+        self.error("UPDATE nn SET name = other WHERE id = 2", 400, 4000, must_not_be_null)
+        results = self.ok("UPDATE nn SET name = other WHERE id = ?", bulk_args=[[1], [2]])["results"]
+        self.assertEqual(results, [{"rowcount": 1}, {"rowcount": -2, "error": {"code": 4000, "message": must_not_be_null}}])
+        self.assertEqual(self.rows("SELECT id, name, other FROM nn ORDER BY id"),
+                         [[1, "x", "x"], [2, "b", None], [3, "c", None]])
+
     def test_delete(self):
         self.assertEqual(self.ok("DELETE FROM readings WHERE name = 'b'")["rowcount"], 1)
         self.assertEqual(self.ok("DELETE FROM readings")["rowcount"], 2)

@@ -85,6 +85,11 @@ def duplicate_key() -> CrateError:
                       "A document with the same primary key exists already", 4091)
 
 
+def must_not_be_null(column: str) -> CrateError:
+    # A NOT NULL constraint (ConstraintsValidator on analysis, Indexer per row): IllegalArgumentException.
+    return sql_parse(f'"{column}" must not be null')
+
+
 def read_only_relation(fqn: str, operation: str) -> CrateError:
     return CrateError(
         "OperationOnInaccessibleRelationException",

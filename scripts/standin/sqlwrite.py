@@ -17,8 +17,8 @@ from typing import Optional
 from . import sqlast as ast
 from . import sqltypes as T
 from .sqlcatalog import Column, Table, quote_ident
-from .sqlcompile import Compiler, Scope, display
-from .sqlerrors import CrateError, column_unknown, duplicate_key, sql_parse
+from .sqlcompile import Compiler, Scope, Typed, display
+from .sqlerrors import CrateError, column_unknown, duplicate_key, must_not_be_null, sql_parse
 from .sqlparse import parse_expression
 from .sqlrelations import Context, writable_table
 
@@ -194,7 +194,7 @@ def _write_row(ctx: Context, plan: _InsertPlan, values: dict, upsert_sql: str, u
             raise sql_parse("A primary key value must not be NULL")
     for column in table.columns.values():
         if column.not_null and values.get(column.name) is None:
-            raise sql_parse(f'"{column.name}" must not be null')
+            raise must_not_be_null(column.name)
 
     for name in values:
         if name not in table.physical:
@@ -285,15 +285,16 @@ def run_update(ctx: Context, stmt: ast.Update, args: list) -> RowResult:
     """The rows updated, or -2 and the error for a failed UPDATE by primary key (a bulk item, else an error)."""
     table = writable_table(ctx, stmt.table, "UPDATE")
     compiler = Compiler(Scope.of(table, stmt.alias), args, ctx.now_ms, ctx.session)
-    sets = [(name, _assignment_sql(compiler, table, name, expr)) for name, expr in stmt.assignments]
+    sets = [(name, _assignment(compiler, table, name, expr)) for name, expr in stmt.assignments]
     where = _where(compiler, stmt.where)
-    if any(T.has_length_limit(table.columns[name].type) for name, _ in sets):
+    _check_null_constants(table, sets)
+    if any(_checked_per_row(table.columns[name]) for name, _ in sets):
         return _update_row_by_row(ctx, table, sets, where, compiler.params, _by_id(table, stmt.where))
-    assignments = ", ".join(f"{quote_ident(name)} = {sql}" for name, sql in sets)
+    assignments = ", ".join(f"{quote_ident(name)} = {typed.sql}" for name, typed in sets)
     return RowResult(_execute(ctx, f"UPDATE {table.sql_name} SET {assignments}{where}", compiler.params).rowcount)
 
 
-def _assignment_sql(compiler: Compiler, table: Table, name: str, expr) -> str:
+def _assignment(compiler: Compiler, table: Table, name: str, expr) -> Typed:
     column = table.columns.get(name)
     if column is None:
         raise column_unknown(name)
@@ -304,22 +305,37 @@ def _assignment_sql(compiler: Compiler, table: Table, name: str, expr) -> str:
     typed = compiler.coerce(compiler.value(expr), column.type)
     if typed.aggregate:
         raise sql_parse("Aggregate functions are not allowed in UPDATE")
-    return typed.sql
+    return typed
+
+
+def _check_null_constants(table: Table, sets: list) -> None:
+    """A NULL literal or parameter for a NOT NULL column fails the whole request before any row is read, as
+    CrateDB's Assignments.bindSources checks the bound values (UpdateIntegrationTest.testUpdateNotNullColumn),
+    also for one args row of a bulk request (bulkExec binds every row before it executes)."""
+    for name, typed in sets:
+        if table.columns[name].not_null and typed.constant and typed.value is None:
+            raise must_not_be_null(name)
+
+
+def _checked_per_row(column: Column) -> bool:
+    """Whether a new value of this column needs a check of INSERT's that SQLite does not make."""
+    return column.not_null or T.has_length_limit(column.type)
 
 
 def _update_row_by_row(ctx: Context, table: Table, sets: list, where: str, params: dict, by_id: bool) -> RowResult:
-    """An UPDATE that sets a VARCHAR(n) value. CrateDB indexes every updated row again, with the length
-    check of INSERT, and since 5.5 an UPDATE goes on past a row that fails (its shard requests continue on
-    error): that row keeps its values and is not counted. SQLite cannot skip a row inside one UPDATE, so the new values are read first and each
-    row that passes the check is written by its rowid."""
-    new_values = ", ".join(sql for _, sql in sets)
+    """An UPDATE that sets a NOT NULL or VARCHAR(n) column. CrateDB indexes every updated row again, with
+    INSERT's NOT NULL and length checks (Indexer), and since 5.5 an UPDATE goes on past a row that fails (its
+    shard requests continue on error): that row keeps its values and is not counted. SQLite cannot skip a row
+    inside one UPDATE, so the new values are read first and each row that passes the checks is written by its
+    rowid."""
+    new_values = ", ".join(typed.sql for _, typed in sets)
     rows = ctx.conn.execute(f"SELECT rowid, {new_values} FROM {table.sql_name}{where}", params).fetchall()
     assignments = ", ".join(f"{quote_ident(name)} = :v{i}" for i, (name, _) in enumerate(sets))
     sql = f"UPDATE {table.sql_name} SET {assignments} WHERE rowid = :rowid"
     updated, failure = 0, None
     for rowid, *values in rows:
         try:
-            bound = {f"v{i}": _checked_length(value, table.columns[name].type)
+            bound = {f"v{i}": _checked_value(value, table.columns[name])
                      for i, ((name, _), value) in enumerate(zip(sets, values))}
         except CrateError as error:
             failure = error
@@ -331,11 +347,14 @@ def _update_row_by_row(ctx: Context, table: Table, sets: list, where: str, param
     return RowResult(updated)
 
 
-def _checked_length(stored, ctype: T.CType):
-    """A stored value through the INSERT length check (T.value_for_insert: fails, or cuts off spaces)."""
-    if not T.has_length_limit(ctype):
+def _checked_value(stored, column: Column):
+    """A stored value through INSERT's NOT NULL and length checks (T.value_for_insert: fails, or cuts off
+    spaces)."""
+    if stored is None and column.not_null:
+        raise must_not_be_null(column.name)
+    if not T.has_length_limit(column.type):
         return stored
-    return T.to_storage(T.value_for_insert(T.from_storage(stored, ctype), ctype), ctype)
+    return T.to_storage(T.value_for_insert(T.from_storage(stored, column.type), column.type), column.type)
 
 
 def _by_id(table: Table, where) -> bool:
