@@ -888,11 +888,28 @@ class ArithmeticTest(EngineCase):
         self.error("SELECT -2147483647 - 2", 400, 4000, "SQLParseException[integer overflow]")
         self.error("SELECT i * 2 FROM n", 400, 4000, "SQLParseException[integer overflow]")
         self.error("SELECT b + 1 FROM n", 400, 4000, "SQLParseException[long overflow]")
-        self.error("UPDATE n SET i = i + 1", 400, 4000, "SQLParseException[integer overflow]")
-        self.assertEqual(self.rows("SELECT i FROM n"), [[2147483647]])     # the failed UPDATE changed nothing
+        self.assertEqual(self.ok("UPDATE n SET i = i + 1")["rowcount"], 0)    # the row fails alone (see below)
+        self.assertEqual(self.rows("SELECT i FROM n"), [[2147483647]])
         body = self.ok("SELECT i + 1::BIGINT, b - 1, s + s, f * 2, ts + 1 FROM n", types=True)
         self.assertEqual(body["rows"], [[2147483648, 9223372036854775806, 14, 5.0, 1001]])
         self.assertEqual(body["col_types"], [10, 10, 9, 7, 11])
+
+    def test_update_goes_on_past_a_row_whose_value_fails(self):
+        # CrateDB computes a row's new values on its shard (UpdateToInsert), where an overflow fails that row alone
+        # (BinaryScalar: IllegalArgumentException), and since 5.5 an UPDATE goes on past it
+        # (UpdateIntegrationTest.test_update_continues_on_error). By primary key the failed row is reported.
+        self.ok("CREATE TABLE ov (id INT PRIMARY KEY, i INT)")
+        self.ok("INSERT INTO ov (id, i) VALUES (1, 1), (2, 2147483647), (3, 3)")
+        self.assertEqual(self.ok("UPDATE ov SET i = i + 1")["rowcount"], 2)
+        self.assertEqual(self.rows("SELECT id, i FROM ov ORDER BY id"), [[1, 2], [2, 2147483647], [3, 4]])
+        self.error("UPDATE ov SET i = i + 1 WHERE id = 2", 400, 4000, "SQLParseException[integer overflow]")
+        results = self.ok("UPDATE ov SET i = i + ? WHERE id = ?", bulk_args=[[1, 1], [1, 2]])["results"]
+        overflow = {"code": 4000, "message": "SQLParseException[integer overflow]"}
+        self.assertEqual(results, [{"rowcount": 1}, {"rowcount": -2, "error": overflow}])
+        # A failing WHERE clause fails the request (the collect phase), a failing constant the analysis.
+        self.error("UPDATE ov SET i = 0 WHERE i / (id - 2) > 0", 400, 4000, "SQLParseException[/ by zero]")
+        self.error("UPDATE ov SET i = 2147483647 + 1", 400, 4000, "SQLParseException[integer overflow]")
+        self.assertEqual(self.rows("SELECT id, i FROM ov ORDER BY id"), [[1, 3], [2, 2147483647], [3, 4]])
 
     def test_integer_division_and_modulo_as_java(self):
         self.assertEqual(self.rows("SELECT 7 / 2, -7 / 2, 7 % -2, -7 % 2, 7.0 / 2, s / 2, s % 4 FROM n"),

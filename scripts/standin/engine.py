@@ -198,7 +198,7 @@ class Engine:
         session = {"current_user": user, "session_user": user, "user": user,
                    "current_schema": default_schema}
         return Context(self._conn, self._catalog, default_schema, int(time.time() * 1000), session,
-                       self.blob_root, self.cluster_name)
+                       self.blob_root, self.cluster_name, self._udf_errors)
 
     def _simple(self, ctx: Context, stmt, args: list, types: bool, start: float) -> SqlOutcome:
         if isinstance(stmt, ast.Select):

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from . import sqltypes as T
 from .sqlcatalog import Catalog, Column, Table, quote_ident
+from .sqlcompile import UdfErrors
 from .sqlerrors import read_only_relation, relation_unknown, schema_unknown
 
 SYSTEM_SCHEMAS = frozenset({"sys", "information_schema", "pg_catalog", "blob"})
@@ -26,6 +27,7 @@ class Context:
     session: dict                # values of current_user, current_schema, ...
     blob_root: str
     cluster_name: str
+    udf_errors: UdfErrors        # the CrateError a stand-in function raised inside SQLite
 
 
 @dataclass

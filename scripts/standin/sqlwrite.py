@@ -288,10 +288,16 @@ def run_update(ctx: Context, stmt: ast.Update, args: list) -> RowResult:
     sets = [(name, _assignment(compiler, table, name, expr)) for name, expr in stmt.assignments]
     where = _where(compiler, stmt.where)
     _check_null_constants(table, sets)
-    if any(_checked_per_row(table.columns[name]) for name, _ in sets):
-        return _update_row_by_row(ctx, table, sets, where, compiler.params, _by_id(table, stmt.where))
-    assignments = ", ".join(f"{quote_ident(name)} = {typed.sql}" for name, typed in sets)
-    return RowResult(_execute(ctx, f"UPDATE {table.sql_name} SET {assignments}{where}", compiler.params).rowcount)
+    if not any(_checked_per_row(table.columns[name]) for name, _ in sets):
+        assignments = ", ".join(f"{quote_ident(name)} = {typed.sql}" for name, typed in sets)
+        try:
+            return RowResult(_execute(ctx, f"UPDATE {table.sql_name} SET {assignments}{where}",
+                                      compiler.params).rowcount)
+        except sqlite3.Error as error:
+            # A function failed for some row: SQLite undid the statement, so run it row by row (where a
+            # failing WHERE clause fails again, for the whole request).
+            _function_error(ctx, error)
+    return _update_row_by_row(ctx, table, sets, where, compiler.params, _by_id(table, stmt.where))
 
 
 def _assignment(compiler: Compiler, table: Table, name: str, expr) -> Typed:
@@ -323,28 +329,51 @@ def _checked_per_row(column: Column) -> bool:
 
 
 def _update_row_by_row(ctx: Context, table: Table, sets: list, where: str, params: dict, by_id: bool) -> RowResult:
-    """An UPDATE that sets a NOT NULL or VARCHAR(n) column. CrateDB indexes every updated row again, with
-    INSERT's NOT NULL and length checks (Indexer), and since 5.5 an UPDATE goes on past a row that fails (its
-    shard requests continue on error): that row keeps its values and is not counted. SQLite cannot skip a row
-    inside one UPDATE, so the new values are read first and each row that passes the checks is written by its
-    rowid."""
-    new_values = ", ".join(typed.sql for _, typed in sets)
-    rows = ctx.conn.execute(f"SELECT rowid, {new_values} FROM {table.sql_name}{where}", params).fetchall()
+    """An UPDATE that sets a NOT NULL or VARCHAR(n) column, or whose values fail for some row. CrateDB computes
+    the new values of each row on its shard (UpdateToInsert) and indexes the row again, with INSERT's NOT NULL
+    and length checks (Indexer); since 5.5 an UPDATE goes on past a row that fails (its shard requests continue
+    on error): that row keeps its values and is not counted. SQLite cannot skip a row inside one UPDATE, so the
+    new values are read row by row and each row that passes the checks is written by its rowid."""
     assignments = ", ".join(f"{quote_ident(name)} = :v{i}" for i, (name, _) in enumerate(sets))
     sql = f"UPDATE {table.sql_name} SET {assignments} WHERE rowid = :rowid"
     updated, failure = 0, None
-    for rowid, *values in rows:
+    for rowid, values, error in _new_values(ctx, table, sets, where, params):
         try:
+            if error is not None:
+                raise error
             bound = {f"v{i}": _checked_value(value, table.columns[name])
                      for i, ((name, _), value) in enumerate(zip(sets, values))}
-        except CrateError as error:
-            failure = error
+        except CrateError as row_error:
+            failure = row_error
             continue
         bound["rowid"] = rowid
         updated += _execute(ctx, sql, bound).rowcount
     if by_id and failure is not None:
         return RowResult(-2, failure)      # UpdateById reports the failed item; an update by query only counts
     return RowResult(updated)
+
+
+def _new_values(ctx: Context, table: Table, sets: list, where: str, params: dict) -> list:
+    """(rowid, new values, None) or (rowid, None, error) for each row WHERE selects. The WHERE clause runs
+    once, so its failure fails the request (as in CrateDB's collect phase); the values are computed row by row,
+    so that one failing (integer overflow, a failed cast) fails its row alone."""
+    rowids = [rowid for rowid, in ctx.conn.execute(f"SELECT rowid FROM {table.sql_name}{where}", params)]
+    select = f"SELECT {', '.join(typed.sql for _, typed in sets)} FROM {table.sql_name} WHERE rowid = :rowid"
+    rows = []
+    for rowid in rowids:
+        try:
+            rows.append((rowid, ctx.conn.execute(select, {**params, "rowid": rowid}).fetchone(), None))
+        except sqlite3.Error as error:
+            rows.append((rowid, None, _function_error(ctx, error)))
+    return rows
+
+
+def _function_error(ctx: Context, error: sqlite3.Error) -> CrateError:
+    """The CrateError a stand-in function raised inside SQLite; re-raises any other SQLite error."""
+    pending = ctx.udf_errors.take()
+    if pending is None:
+        raise error
+    return pending
 
 
 def _checked_value(stored, column: Column):
