@@ -1016,6 +1016,35 @@ class UpdateDeleteTest(EngineCase):
         self.assertEqual(self.rows("SELECT id, name, other FROM nn ORDER BY id"),
                          [[1, "x", "x"], [2, "b", None], [3, "c", None]])
 
+    def test_update_by_ids_in_a_list_or_alternatives(self):
+        # CrateDB plans `pk IN (literals)` and ORs of `pk = value` as UpdateById (UpdatePlannerTest
+        # .testUpdatePlanWithMultiplePrimaryKeyValues), so a failed row is reported; a list with parameters
+        # (a function to CrateDB) or another column makes it an update by query, which skips the row.
+        too_long = {"code": 4000, "message": "SQLParseException['abc' is too long for the text type of length: 2]"}
+        self.ok("CREATE TABLE vb (id INT PRIMARY KEY, s VARCHAR(2))")
+        self.ok("INSERT INTO vb (id, s) VALUES (1, 'a'), (2, 'b'), (3, 'c')")
+        results = self.ok("UPDATE vb SET s = ? WHERE id IN (1, 2)", bulk_args=[["abc"], ["x"]])["results"]
+        self.assertEqual(results, [{"rowcount": -2, "error": too_long}, {"rowcount": 2}])
+        results = self.ok("UPDATE vb SET s = ? WHERE id = ? OR (id = ?)", bulk_args=[["abc", 1, 2], ["y", 2, 3]])["results"]
+        self.assertEqual(results, [{"rowcount": -2, "error": too_long}, {"rowcount": 2}])
+        for where in ("id IN (?, ?)", "id IN (1, 2) AND s = 'x'", "id = 1 OR s = 'x'"):
+            results = self.ok(f"UPDATE vb SET s = 'abc' WHERE {where}", bulk_args=[[1, 2]])["results"]
+            self.assertEqual(results, [{"rowcount": 0}], where)
+        self.ok("UPDATE vb SET s = 'yy' WHERE id = 2")
+        self.error("UPDATE vb SET s = s || 'z' WHERE id IN (1, 2)", 400, 4000)      # the row written stays
+        self.assertEqual(self.rows("SELECT id, s FROM vb ORDER BY id"), [[1, "xz"], [2, "yy"], [3, "y"]])
+
+    def test_update_by_ids_gives_up_past_10000_key_combinations(self):
+        # EqualityExtractor tries each combination of the values per key column and NULL, at most 10,000.
+        self.ok("CREATE TABLE vc (a INT, b INT, s VARCHAR(2), PRIMARY KEY (a, b))")
+        self.ok("INSERT INTO vc (a, b, s) VALUES (1, 1, 'a')")
+        a_values = ", ".join(str(i) for i in range(1, 100))                      # 99 values, 100 tries with NULL
+        for b_count, rowcount in ((98, -2), (99, 0)):                           # 100 * 99, then 100 * 100 tries
+            b_values = ", ".join(str(i) for i in range(1, b_count + 1))
+            results = self.ok(f"UPDATE vc SET s = 'abc' WHERE a IN ({a_values}) AND b IN ({b_values})",
+                              bulk_args=[[]])["results"]
+            self.assertEqual(results[0]["rowcount"], rowcount, b_count)
+
     def test_delete(self):
         self.assertEqual(self.ok("DELETE FROM readings WHERE name = 'b'")["rowcount"], 1)
         self.assertEqual(self.ok("DELETE FROM readings")["rowcount"], 2)

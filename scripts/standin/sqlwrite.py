@@ -386,25 +386,49 @@ def _checked_value(stored, column: Column):
     return T.to_storage(T.value_for_insert(T.from_storage(stored, column.type), column.type), column.type)
 
 
+# EqualityExtractor.MAX_ITERATIONS: CrateDB tries this many combinations of key values at most.
+_MAX_KEY_COMBINATIONS = 10_000
+
+
 def _by_id(table: Table, where) -> bool:
-    """Whether CrateDB plans this UPDATE as UpdateById: WHERE pins every primary key column to one value
-    (`id = ?`, joined by AND). CrateDB also finds ids in `id IN (...)` or ORs; those run by query here,
-    which only differs in how a failed row shows in bulk results."""
+    """Whether CrateDB plans this UPDATE as UpdateById (UpdatePlanner): WhereClauseOptimizer finds DocKeys and
+    the query names no other column. Its EqualityExtractor finds them when every alternative of WHERE pins
+    each primary key column, by `pk = value` and `pk IN (literals)` joined by AND and OR (UpdatePlannerTest:
+    `id in (1,2,3)`, `(id=2 and date=0) OR (id=3 and date=123)`). It tries each combination of the values
+    found per column (and none), and gives up at the limit. This only changes how a failed row shows."""
     if where is None or not table.primary_key:
         return False
-    pinned = _pinned_columns(where)
-    return pinned is not None and sorted(pinned) == sorted(table.primary_key)
+    alternatives = _key_alternatives(where)
+    if alternatives is None:
+        return False
+    if any(sorted(column for column, _ in pinned) != sorted(table.primary_key) for pinned in alternatives):
+        return False
+    combinations = 1
+    for name in table.primary_key:
+        combinations *= len({value for pinned in alternatives for column, value in pinned if column == name}) + 1
+    return combinations < _MAX_KEY_COMBINATIONS
 
 
-def _pinned_columns(expr) -> Optional[list]:
-    """The columns of `column = value [AND ...]`; None for any other condition."""
-    if isinstance(expr, ast.BinOp) and expr.op == "and":
-        left, right = _pinned_columns(expr.left), _pinned_columns(expr.right)
-        return None if left is None or right is None else left + right
+def _key_alternatives(expr) -> Optional[list]:
+    """The (column, value) pairs each alternative of `column = value`, `column IN (...)`, AND and OR pins;
+    None for any other condition."""
+    if isinstance(expr, ast.BinOp) and expr.op in ("and", "or"):
+        left, right = _key_alternatives(expr.left), _key_alternatives(expr.right)
+        if left is None or right is None:
+            return None
+        if expr.op == "or":
+            return left + right
+        if len(left) * len(right) >= _MAX_KEY_COMBINATIONS:
+            return None                 # as many combinations of distinct values: CrateDB gives up too
+        return [a + b for a in left for b in right]
     if isinstance(expr, ast.BinOp) and expr.op == "=":
         for column, value in ((expr.left, expr.right), (expr.right, expr.left)):
             if isinstance(column, ast.ColumnRef) and isinstance(value, (ast.Literal, ast.Param)):
-                return [column.parts[-1]]
+                return [((column.parts[-1], value),)]
+    # Only a list of literals: with a parameter in it the list is a function (`_array($1, ...)`) to CrateDB.
+    if isinstance(expr, ast.InList) and not expr.negated and isinstance(expr.operand, ast.ColumnRef) \
+            and all(isinstance(item, ast.Literal) for item in expr.items):
+        return [((expr.operand.parts[-1], item),) for item in expr.items]
     return None
 
 
