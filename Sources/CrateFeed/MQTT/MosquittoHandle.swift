@@ -66,7 +66,9 @@ final class MosquittoHandle {
         lastLoggedProblem = String(cString: text)
     }
 
-    /// See `configure()`: far above any broker's usual in-flight window, and a bound on what libmosquitto holds.
+    /// See `configure()`: far above any broker's usual in-flight window, so it never throttles a QoS 1 stream.
+    /// It also caps the QoS 2 messages libmosquitto keeps in memory until their PUBREL (QoS 1 messages are
+    /// delivered as they arrive); the broker's own window, usually 20, is the tighter limit in practice.
     static let receiveMaximum: Int32 = 1000
 
     private func configure() throws {
