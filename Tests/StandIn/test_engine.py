@@ -986,6 +986,11 @@ class UpdateDeleteTest(EngineCase):
         results = self.ok("UPDATE vu SET s = ? WHERE s = ?", bulk_args=[["abcd", "xy "], ["c", "b"]])["results"]
         self.assertEqual(results, [{"rowcount": 0}, {"rowcount": 1}])
         self.assertEqual(self.rows("SELECT id, s FROM vu ORDER BY id"), [[1, "xy "], [2, "c"], [3, "xy "]])
+        # A number is cast to text per row, then checked like any text.
+        self.ok("CREATE TABLE vn (id INT PRIMARY KEY, n INT, s VARCHAR(3))")
+        self.ok("INSERT INTO vn (id, n, s) VALUES (1, 123456, 'a'), (2, 12, 'b')")
+        self.assertEqual(self.ok("UPDATE vn SET s = n")["rowcount"], 1)
+        self.assertEqual(self.rows("SELECT id, s FROM vn ORDER BY id"), [[1, "a"], [2, "12"]])
 
     def test_update_by_id_fails_on_a_failed_row(self):
         # Outside bulk requests CrateDB's UpdateById fails on the error of a row (ShardRequestExecutor.updateOrFail;

@@ -25,7 +25,8 @@ from .sqlrelations import Context, writable_table
 
 @dataclass
 class RowResult:
-    rowcount: int                       # 1 written, 0 skipped (ON CONFLICT DO NOTHING), -2 failed
+    rowcount: int                       # INSERT: 1 written, 0 skipped (ON CONFLICT DO NOTHING); UPDATE: rows
+                                        # updated; -2 failed (an INSERT row, an UPDATE by primary key)
     error: Optional[CrateError] = None
 
 
@@ -288,7 +289,8 @@ def run_update(ctx: Context, stmt: ast.Update, args: list) -> RowResult:
     sets = [(name, _assignment(compiler, table, name, expr)) for name, expr in stmt.assignments]
     where = _where(compiler, stmt.where)
     _check_null_constants(table, sets)
-    if not any(_checked_per_row(table.columns[name]) for name, _ in sets):
+    sets, prechecked = _prechecked_constants(compiler, table, sets)
+    if all(name in prechecked or not _checked_per_row(table.columns[name]) for name, _ in sets):
         assignments = ", ".join(f"{quote_ident(name)} = {typed.sql}" for name, typed in sets)
         try:
             return RowResult(_execute(ctx, f"UPDATE {table.sql_name} SET {assignments}{where}",
@@ -321,6 +323,23 @@ def _check_null_constants(table: Table, sets: list) -> None:
     for name, typed in sets:
         if table.columns[name].not_null and typed.constant and typed.value is None:
             raise must_not_be_null(name)
+
+
+def _prechecked_constants(compiler: Compiler, table: Table, sets: list) -> tuple:
+    """The assignments with each constant value of a checked column put through INSERT's checks once (they
+    cannot come out differently per row), and the names of those columns. A constant that fails them stays as
+    it is: every row fails it, which the row-by-row path reports as CrateDB does."""
+    checked, prechecked = [], set()
+    for name, typed in sets:
+        column = table.columns[name]
+        if _checked_per_row(column) and typed.constant:
+            try:
+                typed = compiler.constant(T.value_for_insert(typed.value, column.type), column.type)
+                prechecked.add(name)
+            except CrateError:
+                pass
+        checked.append((name, typed))
+    return checked, prechecked
 
 
 def _checked_per_row(column: Column) -> bool:
@@ -383,7 +402,8 @@ def _checked_value(stored, column: Column):
         raise must_not_be_null(column.name)
     if not T.has_length_limit(column.type):
         return stored
-    return T.to_storage(T.value_for_insert(T.from_storage(stored, column.type), column.type), column.type)
+    value = T.cast(T.from_storage(stored, column.type), column.type, column.name)  # a number into VARCHAR(n) too
+    return T.to_storage(T.value_for_insert(value, column.type), column.type)
 
 
 # EqualityExtractor.MAX_ITERATIONS: CrateDB tries this many combinations of key values at most.
