@@ -18,7 +18,12 @@ public final class SmallFilesystem: @unchecked Sendable {
 
     public init(size: String) throws {
         path = try TemporaryDirectory.make("tmpfs")
-        try Self.mount(["-t", "tmpfs", "-o", "size=\(size)", "tmpfs", path])
+        do {
+            try Self.mount(["-t", "tmpfs", "-o", "size=\(size)", "tmpfs", path])
+        } catch {
+            try? FileManager.default.removeItem(atPath: path)
+            throw error
+        }
         mounted = true
     }
 
