@@ -21,7 +21,7 @@ public final class SmallFilesystem: @unchecked Sendable {
         do {
             try Self.mount(["-t", "tmpfs", "-o", "size=\(size)", "tmpfs", path])
         } catch {
-            try? FileManager.default.removeItem(atPath: path)
+            TemporaryDirectory.remove(path)
             throw error
         }
         mounted = true
@@ -37,7 +37,7 @@ public final class SmallFilesystem: @unchecked Sendable {
             _ = try? Self.run("/usr/bin/umount", ["-l", path])
             mounted = false
         }
-        try? FileManager.default.removeItem(atPath: path)
+        TemporaryDirectory.remove(path)
     }
 
     private static func mount(_ arguments: [String]) throws {

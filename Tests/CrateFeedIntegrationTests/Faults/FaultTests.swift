@@ -244,7 +244,7 @@ import Testing
     }
 
     // 9. The spool's disk fills mid-stream, then has room again.
-    @Test(.enabled(if: SmallFilesystem.canMount, "mounts a small tmpfs for the spool: root only"))
+    @Test(.enabled(if: SmallFilesystem.canMount, "mounts a small tmpfs for the spool: needs CAP_SYS_ADMIN"))
     func aFullDiskPausesMQTTWithoutAcknowledgingAndResumesOnceThereIsRoom() async throws {
         let disk = try SmallFilesystem(size: "256k")
         defer { disk.remove() }  // after the pipeline's stop, below: the daemon must not outlive its spool's disk
